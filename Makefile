@@ -1,0 +1,33 @@
+# The README's two commands, `make run` and `make test`. Each one installs what it needs
+# into .venv on first use (and again whenever pyproject.toml changes).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint migrate
+
+$(BIN)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "blog needs Python 3.11 or newer: make PYTHON=python3.12 ..."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --editable '.[dev]'
+	@touch $@
+
+## Serve the API on http://127.0.0.1:8000 (docs at /docs), after migrating the database.
+run: $(BIN)/.installed migrate
+	$(BIN)/litestar run $(ARGS)
+
+## Bring the database (litestar.toml, or DATABASE_URL) to the latest migration.
+migrate: $(BIN)/.installed
+	$(BIN)/litestar database upgrade --no-prompt
+
+## Run the tests (PostgreSQL and SQLite). ARGS="-k authors" passes arguments to pytest.
+test: $(BIN)/.installed
+	$(BIN)/pytest $(ARGS)
+
+## Lint, format check and strict type check.
+lint: $(BIN)/.installed
+	$(BIN)/ruff check blog tests migrations
+	$(BIN)/ruff format --check blog tests migrations
+	$(BIN)/mypy

@@ -1,0 +1,1 @@
+"""A blog API (authors and their articles) on Litestar and Advanced Alchemy."""

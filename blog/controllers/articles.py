@@ -1,0 +1,94 @@
+"""``/articles``: create, read, update and delete articles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.di import NamedDependency, Provide
+from litestar.dto import DTOData
+from litestar.params import JSONBody
+from litestar.status_codes import HTTP_201_CREATED
+
+from blog.controllers.params import ArticleId
+from blog.dtos import ArticleCreate, ArticleRead, ArticleUpdate
+from blog.errors import problem_responses
+from blog.models import Article
+from blog.services import ArticleService, provide_article_service
+
+
+class ArticleController(Controller):
+    """Articles, each written by one author."""
+
+    path = "/articles"
+    tags = ["Articles"]
+    dependencies = {"articles": Provide(provide_article_service)}
+    return_dto = ArticleRead
+
+    @get(
+        operation_id="listArticles",
+        summary="List articles",
+        responses=problem_responses(400),
+    )
+    async def list_articles(self, articles: NamedDependency[ArticleService]) -> Sequence[Article]:
+        """All articles, newest first."""
+        return await articles.get_many(order_by=[("created_at", True), ("id", True)])
+
+    @post(
+        operation_id="createArticle",
+        summary="Create an article",
+        dto=ArticleCreate,
+        responses=problem_responses(400, 404, 409),
+    )
+    async def create_article(
+        self,
+        request: Request[Any, Any, Any],
+        articles: NamedDependency[ArticleService],
+        data: JSONBody[DTOData[Article]],
+    ) -> Response[Article]:
+        """Create an article for an existing author (404 `"Author does not exist"` otherwise).
+
+        The answer carries the new article and, in `Location`, its URL.
+        """
+        article = await articles.create(data.as_builtins(), auto_commit=True)
+        location = request.app.route_reverse("get_article", article_id=article.id)
+        return Response(article, status_code=HTTP_201_CREATED, headers={"Location": location})
+
+    @get(
+        "/{article_id:int}",
+        name="get_article",
+        operation_id="getArticle",
+        summary="Get an article",
+        responses=problem_responses(400, 404),
+    )
+    async def get_article(self, articles: NamedDependency[ArticleService], article_id: ArticleId) -> Article:
+        """One article by id; 404 with `"detail": "Article does not exist"` if there is none."""
+        return await articles.get(article_id)
+
+    @patch(
+        "/{article_id:int}",
+        operation_id="updateArticle",
+        summary="Update an article",
+        dto=ArticleUpdate,
+        responses=problem_responses(400, 404, 409),
+    )
+    async def update_article(
+        self, articles: NamedDependency[ArticleService], article_id: ArticleId, data: JSONBody[DTOData[Article]]
+    ) -> Article:
+        """Change any of `title`, `content` and `author_id`; fields left out keep their value.
+
+        A new `author_id` must name an existing author (404 otherwise).
+        """
+        return await articles.update(data.as_builtins(), item_id=article_id, auto_commit=True)
+
+    @delete(
+        "/{article_id:int}",
+        operation_id="deleteArticle",
+        summary="Delete an article",
+        responses=problem_responses(400, 404),
+        return_dto=None,
+    )
+    async def delete_article(self, articles: NamedDependency[ArticleService], article_id: ArticleId) -> None:
+        """Delete the article."""
+        await articles.delete(article_id, auto_commit=True)

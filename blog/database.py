@@ -1,0 +1,120 @@
+"""The database: Advanced Alchemy's plugin configuration, the schema check, the health probe.
+
+The ``SQLAlchemyPlugin`` owns the engine and one session per request. It does not commit:
+write services commit before the handler returns (``auto_commit=True``), so a failed commit
+becomes an error response instead of a 2xx for data that was never stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from advanced_alchemy.config import AlembicAsyncConfig, AsyncSessionConfig
+from advanced_alchemy.extensions.litestar import EngineConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from blog.settings import PROJECT_ROOT, DatabaseSettings
+
+logger = logging.getLogger("blog.database")
+
+VERSION_TABLE = "alembic_version"
+"""Alembic's default name; ``alembic`` and ``litestar database`` share this one table."""
+UPGRADE_HINT = "Run `litestar database upgrade --no-prompt` (or `alembic upgrade head`)"
+
+
+class SchemaOutOfDateError(RuntimeError):
+    """The database is not at the latest migration, so the app must not serve requests."""
+
+
+def alembic_config(url: str | None = None) -> AlembicConfig:
+    """Alembic's configuration for ``migrations/``; ``url`` overrides the settings' URL."""
+    config = AlembicConfig(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    if url is not None:
+        # An attribute rather than ``sqlalchemy.url``: ConfigParser would interpolate any '%'.
+        config.attributes["url"] = url
+    return config
+
+
+def _enforce_sqlite_foreign_keys(dbapi_connection: Any, _: Any) -> None:
+    # SQLite ignores foreign keys (and so ON DELETE CASCADE) unless each connection asks.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def sqlalchemy_config(settings: DatabaseSettings) -> SQLAlchemyAsyncConfig:
+    """Advanced Alchemy's configuration: engine, sessions and the ``litestar database`` CLI."""
+    config = SQLAlchemyAsyncConfig(
+        connection_string=settings.url,
+        engine_config=EngineConfig(
+            echo=settings.echo,
+            pool_size=settings.pool_size,
+            max_overflow=settings.max_overflow,
+            pool_timeout=settings.pool_timeout,  # type: ignore[arg-type]  # SQLAlchemy takes a float
+            pool_pre_ping=True,
+            connect_args={"timeout": settings.connect_timeout},
+        ),
+        # Objects stay readable after the commit, without a lazy reload outside the handler.
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        # blog.errors maps repository errors, identically with and without --debug.
+        set_default_exception_handler=False,
+        alembic_config=AlembicAsyncConfig(
+            script_config=str(PROJECT_ROOT / "alembic.ini"),
+            script_location=str(PROJECT_ROOT / "migrations"),
+            version_table_name=VERSION_TABLE,
+        ),
+    )
+    engine = config.get_engine()
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _enforce_sqlite_foreign_keys)
+    return config
+
+
+def sqlalchemy_plugin(config: SQLAlchemyAsyncConfig) -> SQLAlchemyPlugin:
+    return SQLAlchemyPlugin(config=config)
+
+
+def _current_revisions(connection: Connection) -> set[str]:
+    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+    return set(context.get_current_heads())
+
+
+async def check_schema_is_current(engine: AsyncEngine) -> None:
+    """Raise ``SchemaOutOfDateError`` unless the database is at the migrations' head.
+
+    An unreachable database is not an error here: the app starts, answers 503 and
+    ``/healthcheck`` says why, and it serves as soon as the database is back.
+    """
+    expected = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    try:
+        async with engine.connect() as connection:
+            current = await connection.run_sync(_current_revisions)
+    except (OSError, TimeoutError, OperationalError, InterfaceError) as exc:
+        logger.warning("could not check the database schema (%s); starting anyway", exc)
+        return
+    if current != expected:
+        found = ", ".join(sorted(current)) or "none (the database has no tables yet)"
+        msg = (
+            f"The database schema is not up to date: it is at revision {found}, the code expects "
+            f"{', '.join(sorted(expected))}. {UPGRADE_HINT} and start the app again."
+        )
+        raise SchemaOutOfDateError(msg)
+
+
+async def database_is_reachable(engine: AsyncEngine) -> bool:
+    """Run ``SELECT 1``; ``False`` if the database cannot answer."""
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:
+        logger.warning("database health check failed", exc_info=True)
+        return False
+    return True

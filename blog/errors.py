@@ -1,0 +1,160 @@
+"""Every error response, in one place: RFC 9457 problem details (``application/problem+json``).
+
+Litestar's ``ProblemDetailsPlugin`` calls these converters; they turn HTTP exceptions,
+Advanced Alchemy's repository errors and anything unexpected into a ``ProblemDetailsException``
+with ``type``, ``title``, ``status`` and ``detail``. Validation errors also list each invalid
+field. The answers do not depend on debug mode, and a 5xx never carries a traceback, SQL or
+a connection string: those go to the server log only.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+import msgspec
+from advanced_alchemy.exceptions import IntegrityError, NotFoundError, RepositoryError
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
+from litestar.openapi import ResponseSpec
+from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
+
+logger = logging.getLogger("blog.errors")
+
+CONFLICT_DETAIL = "The request conflicts with the current state of the data; nothing was written."
+INTERNAL_DETAIL = "An unexpected error occurred; nothing was written."
+
+
+class InvalidParam(msgspec.Struct):
+    """One invalid input."""
+
+    name: str
+    """The field or parameter, e.g. ``first_name``."""
+    reason: str
+    source: str
+    """Where it was: ``body``, ``query``, ``path`` or ``header``."""
+
+
+class ProblemDetails(msgspec.Struct):
+    """An RFC 9457 problem details body, as every error response carries it."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    invalid_params: list[InvalidParam] | msgspec.UnsetType = msgspec.UNSET
+    """Validation errors only: each invalid field with the reason."""
+
+
+_RESPONSE_DESCRIPTIONS = {
+    400: "Invalid input: the body or a parameter breaks the contract. `invalid_params` names each one.",
+    404: "No such resource.",
+    409: "The request conflicts with the current state of the data.",
+    413: "The request body is too large.",
+    503: "The database cannot be reached right now; try again later.",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI documentation for an operation's error responses."""
+    return {
+        status: ResponseSpec(
+            data_container=ProblemDetails,
+            description=_RESPONSE_DESCRIPTIONS.get(status, HTTPStatus(status).description),
+            media_type="application/problem+json",
+            generate_examples=False,
+        )
+        for status in statuses
+    }
+
+
+def problem(status: int, detail: str, *, extra: dict[str, Any] | None = None) -> ProblemDetailsException:
+    """A problem details exception with the status's standard phrase as its title."""
+    return ProblemDetailsException(
+        status_code=status,
+        type_="about:blank",
+        title=HTTPStatus(status).phrase,
+        detail=detail,
+        extra=extra,
+    )
+
+
+# msgspec names the offending field as "... - at `$.title`" or "... field `title`".
+_MSGSPEC_FIELD = re.compile(r" - at `\$\.(?P<path>[^`]+)`$|field `(?P<field>[^`]+)`")
+_PATTERN_REASON = "must be non-blank text within the length limit, without control characters"
+
+
+def _reason(message: str) -> str:
+    # A regex is no explanation to a client; the field's documented rule is.
+    if "matching regex" in message:
+        return _PATTERN_REASON
+    return _MSGSPEC_FIELD.sub(lambda m: "" if m["path"] else m[0], message)
+
+
+def _source(source: Any) -> str:
+    return str(getattr(source, "value", source) or "body")  # Litestar passes a ParamType enum
+
+
+def _invalid_param(error: Mapping[str, Any]) -> dict[str, str]:
+    message = str(error.get("message", ""))
+    name = error.get("key")
+    if not name and (found := _MSGSPEC_FIELD.search(message)):
+        name = found["path"] or found["field"]
+    return {"name": str(name or "body"), "reason": _reason(message), "source": _source(error.get("source"))}
+
+
+def _is_invalid_input(exc: HTTPException) -> bool:
+    # A body that fails to decode reaches us as a ClientException caused by msgspec.
+    return isinstance(exc, ValidationException) or isinstance(exc.__cause__, SerializationException)
+
+
+def _validation_errors(exc: HTTPException) -> list[dict[str, str]]:
+    # Litestar reports parameter errors as a list of {"message", "key", "source"}; a body
+    # that fails to decode comes as msgspec's message alone, in ``detail``.
+    if isinstance(exc.extra, list):
+        return [_invalid_param(error) for error in exc.extra if isinstance(error, Mapping)]
+    return [_invalid_param({"message": exc.detail})]
+
+
+def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
+    """Litestar's own errors: 400 validation, 404 route, 405, 413, ..."""
+    if _is_invalid_input(exc):
+        invalid = _validation_errors(exc)
+        detail = "; ".join(f"{param['name']}: {param['reason']}" for param in invalid)
+        converted = problem(exc.status_code, f"Invalid input: {detail}", extra={"invalid_params": invalid})
+    else:
+        converted = problem(exc.status_code, exc.detail)
+    converted.headers = exc.headers
+    return converted
+
+
+def from_repository_error(exc: RepositoryError) -> ProblemDetailsException:
+    """Advanced Alchemy's errors: a missing row is a 404, a violated constraint a 409."""
+    if isinstance(exc, NotFoundError):
+        return problem(HTTPStatus.NOT_FOUND, str(exc.detail))
+    if isinstance(exc, IntegrityError):
+        # The driver's message names tables and values; keep it in the log, not the response.
+        logger.info("integrity error answered with 409: %s", exc)
+        return problem(HTTPStatus.CONFLICT, CONFLICT_DETAIL)
+    return from_unexpected_error(exc)
+
+
+def from_unexpected_error(exc: Exception) -> ProblemDetailsException:
+    """Anything else is a bug: log it with its traceback, tell the client nothing more."""
+    logger.error("unhandled error", exc_info=exc)
+    return problem(HTTPStatus.INTERNAL_SERVER_ERROR, INTERNAL_DETAIL)
+
+
+def problem_details_plugin() -> ProblemDetailsPlugin:
+    """The plugin that routes every exception through the converters above."""
+    return ProblemDetailsPlugin(
+        ProblemDetailsConfig(
+            exception_to_problem_detail_map={
+                HTTPException: from_http_exception,
+                RepositoryError: from_repository_error,
+                Exception: from_unexpected_error,
+            },
+        ),
+    )

@@ -1,0 +1,81 @@
+"""Database models: the schema's shape in Python; ``migrations/`` is the schema's truth.
+
+Field constraints live in the type annotations (Litestar's ``KwargDefinition``) so that the DTOs built from
+these models validate request bodies with the same limits the API contract states.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from advanced_alchemy.base import IdentityAuditBase
+from litestar.params import KwargDefinition
+from sqlalchemy import BigInteger, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+MAX_ID = 2**63 - 1
+"""Ids are PostgreSQL ``bigint``; anything outside 1..MAX_ID cannot name a row."""
+
+_NO_CONTROL = r"[^\x00-\x1f\x7f]"
+_NO_CONTROL_BUT_BREAKS = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+# The true end of the string: Python's `$` (msgspec validates with `re`) also matches before
+# a final newline, which would let "Ada\n" through.
+_END = r"(?![\s\S])"
+
+
+def _text(max_length: int, allowed: str, description: str) -> KwargDefinition:
+    """A text field: 1..max_length characters from ``allowed``, at least one not a space.
+
+    The pattern repeats the length limit in its lookahead because a partial (PATCH) DTO
+    drops ``min_length``/``max_length`` but keeps ``pattern``.
+    """
+    not_space = allowed.replace("[^", r"[^\s", 1)
+    return KwargDefinition(
+        min_length=1,
+        max_length=max_length,
+        pattern=rf"^(?=[\s\S]{{1,{max_length}}}{_END}){allowed}*{not_space}{allowed}*{_END}",
+        description=description,
+    )
+
+
+Name = Annotated[str, _text(100, _NO_CONTROL, "1 to 100 characters, not blank.")]
+Title = Annotated[str, _text(200, _NO_CONTROL, "1 to 200 characters on one line, not blank.")]
+Content = Annotated[
+    str, _text(100_000, _NO_CONTROL_BUT_BREAKS, "1 to 100,000 characters, not blank; line breaks allowed.")
+]
+AuthorRef = Annotated[int, KwargDefinition(ge=1, le=MAX_ID, description="The id of an existing author.")]
+
+
+class Author(IdentityAuditBase):
+    """A person who writes articles."""
+
+    __tablename__ = "author"
+
+    first_name: Mapped[Name] = mapped_column(String(100))
+    last_name: Mapped[Name] = mapped_column(String(100))
+
+    # The database deletes the articles (ON DELETE CASCADE); passive_deletes keeps the ORM
+    # from loading them all just to delete them one by one. lazy="raise" on both sides: async
+    # code cannot lazy-load, and a listing must never become one query per row.
+    articles: Mapped[list[Article]] = relationship(
+        back_populates="author",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
+    )
+
+
+class Article(IdentityAuditBase):
+    """A piece of writing by one author."""
+
+    __tablename__ = "article"
+
+    title: Mapped[Title] = mapped_column(String(200))
+    content: Mapped[Content] = mapped_column(Text)
+    author_id: Mapped[AuthorRef] = mapped_column(
+        BigInteger,
+        ForeignKey("author.id", ondelete="CASCADE"),
+        index=True,
+    )
+
+    author: Mapped[Author] = relationship(back_populates="articles", lazy="raise")

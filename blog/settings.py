@@ -1,0 +1,104 @@
+"""Typed application settings, read from ``litestar.toml`` and the environment.
+
+The file is decoded with msgspec into the structs below, so a misspelt key or a value of
+the wrong type stops the app at start-up with an error that names the key. Any key can be
+overridden by an environment variable named ``<SECTION>_<KEY>`` in upper case, e.g.
+``DATABASE_URL`` or ``DATABASE_POOL_SIZE``; the value is converted to the key's type.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+
+import msgspec
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""The repository root: where ``litestar.toml``, ``alembic.ini`` and ``migrations/`` live."""
+
+SETTINGS_FILE_ENV = "BLOG_SETTINGS_FILE"
+"""Environment variable naming another settings file than ``<project root>/litestar.toml``."""
+
+
+class SettingsError(Exception):
+    """The settings file or an environment override is invalid."""
+
+
+class AppSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """The ``[app]`` table."""
+
+    debug: bool = False
+    """Litestar debug mode: tracebacks in the server log, never in responses."""
+    title: str = "Blog API"
+    version: str = "1.0.0"
+    docs_path: str = "/docs"
+    """Where the API reference (Scalar) and ``openapi.json`` are served."""
+    check_migrations: bool = True
+    """Refuse to start when the database schema is not at the latest migration."""
+
+
+class DatabaseSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """The ``[database]`` table."""
+
+    url: str = "sqlite+aiosqlite:///blog.sqlite3"
+    """SQLAlchemy URL; ``postgresql+asyncpg://user@host/db`` in production."""
+    echo: bool = False
+    """Log every SQL statement."""
+    pool_size: int = 10
+    max_overflow: int = 10
+    pool_timeout: float = 5.0
+    """Seconds a request waits for a free connection before it fails with 503."""
+    connect_timeout: float = 5.0
+    """Seconds to wait for PostgreSQL to accept a new connection."""
+
+
+class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """All settings, one attribute per table of ``litestar.toml``."""
+
+    app: AppSettings = msgspec.field(default_factory=AppSettings)
+    database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
+
+
+def _apply_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:
+    sections: dict[str, msgspec.Struct] = {}
+    for section_field in msgspec.structs.fields(settings):
+        section = getattr(settings, section_field.name)
+        changes = {}
+        for key in msgspec.structs.fields(section):
+            variable = f"{section_field.name}_{key.name}".upper()
+            if variable not in environ:
+                continue
+            try:
+                changes[key.name] = msgspec.convert(environ[variable], key.type, strict=False)
+            except msgspec.ValidationError as exc:
+                msg = f"environment variable {variable}={environ[variable]!r}: {exc}"
+                raise SettingsError(msg) from exc
+        sections[section_field.name] = msgspec.structs.replace(section, **changes)
+    return msgspec.structs.replace(settings, **sections)
+
+
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings file (if it exists), then apply environment overrides.
+
+    Raises:
+        SettingsError: the file is not valid TOML, has an unknown key or a value of the
+            wrong type, or an environment override cannot be converted.
+    """
+    environ = os.environ if environ is None else environ
+    path = path or Path(environ.get(SETTINGS_FILE_ENV, PROJECT_ROOT / "litestar.toml"))
+    raw = {}
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            msg = f"{path}: {exc}"
+            raise SettingsError(msg) from exc
+    try:
+        settings = msgspec.convert(raw, Settings)
+    except msgspec.ValidationError as exc:
+        # msgspec names the key as a path, e.g. "Expected `int`, got `str` - at `$.database.pool_size`".
+        msg = f"{path}: {exc}"
+        raise SettingsError(msg) from exc
+    return _apply_environment(settings, environ)

@@ -1,0 +1,70 @@
+"""Alembic environment, shared by ``alembic ...`` and ``litestar database ...``.
+
+Advanced Alchemy's CLI hands over its engine (``config.engine``); plain ``alembic`` gets the
+URL from ``config.attributes["url"]`` (tests) or from the app's settings. Both use the same
+version table, so either tool can pick up where the other left off.
+"""
+
+import asyncio
+import logging.config
+
+from alembic import context
+from sqlalchemy import Connection, pool
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from blog.database import VERSION_TABLE
+from blog.models import Author  # importing the models registers them on the metadata
+from blog.settings import load_settings
+
+config = context.config
+if config.config_file_name is not None and config.attributes.get("configure_logging", True):
+    logging.config.fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+target_metadata = Author.metadata
+
+
+def _url() -> str:
+    return str(config.attributes.get("url") or getattr(config, "db_url", None) or load_settings().database.url)
+
+
+def _configure(**kwargs: object) -> None:
+    context.configure(
+        target_metadata=target_metadata,
+        version_table=VERSION_TABLE,
+        # SQLite cannot ALTER most things in place; batch mode copies the table instead.
+        render_as_batch=True,
+        compare_type=True,
+        **kwargs,
+    )
+
+
+def run_migrations_offline() -> None:
+    _configure(url=_url(), literal_binds=True, dialect_opts={"paramstyle": "named"})
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _run(connection: Connection) -> None:
+    _configure(connection=connection)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_migrations_online() -> None:
+    engine: AsyncEngine | None = getattr(config, "engine", None)
+    owned = engine is None
+    if engine is None:
+        engine = create_async_engine(_url(), poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_run)
+            await connection.commit()
+    finally:
+        if owned:
+            await engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    asyncio.run(run_migrations_online())

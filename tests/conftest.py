@@ -1,0 +1,138 @@
+"""Fixtures: one throwaway database per backend per run, built by the migrations.
+
+Every API test runs twice, on PostgreSQL (asyncpg) and on the SQLite default. PostgreSQL
+comes from ``TEST_DATABASE_URL`` (any database on the server; the tests create their own
+next to it) or ``postgresql+asyncpg://postgres@127.0.0.1:5432/postgres``. Without a
+reachable server the PostgreSQL tests are skipped with the reason, except under
+``CI=true``, where they fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from alembic import command
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from blog.app import create_app
+from blog.database import alembic_config
+from blog.settings import AppSettings, DatabaseSettings, Settings
+
+DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+BACKENDS = ["postgresql", "sqlite"]
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    """``alembic upgrade`` against ``url`` (synchronous: alembic runs its own event loop)."""
+    config = alembic_config(url)
+    config.attributes["configure_logging"] = False
+    command.upgrade(config, revision)
+
+
+def postgres_admin_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES)
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _postgres_unreachable_reason() -> str | None:
+    try:
+        connection = await asyncpg.connect(_asyncpg_dsn(postgres_admin_url()), timeout=5)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        return f"PostgreSQL at {make_url(postgres_admin_url())!r} is not reachable: {exc!r}"
+    await connection.close()
+    return None
+
+
+async def create_postgres_database() -> str:
+    """A new, empty database on the test server; returns its SQLAlchemy URL."""
+    reason = await _postgres_unreachable_reason()
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must run the PostgreSQL tests, but {reason}")
+        pytest.skip(f"SKIPPING POSTGRESQL TESTS: {reason} (set TEST_DATABASE_URL)")
+    name = f"blog_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(_asyncpg_dsn(postgres_admin_url()))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return make_url(postgres_admin_url()).set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_postgres_database(url: str) -> None:
+    admin = await asyncpg.connect(_asyncpg_dsn(postgres_admin_url()))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """A migrated database of each backend, shared by the session's tests."""
+    if request.param == "sqlite":
+        path = Path(tmp_path_factory.mktemp("sqlite")) / "blog.sqlite3"
+        url = f"sqlite+aiosqlite:///{path}"
+        await asyncio.to_thread(migrate, url)
+        yield url
+        return
+    url = await create_postgres_database()
+    try:
+        await asyncio.to_thread(migrate, url)
+        yield url
+    finally:
+        await drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine for the tests' own look at the database (not the app's)."""
+    engine = create_async_engine(database_url, poolclass=NullPool)
+    yield engine
+    await engine.dispose()
+
+
+async def empty_tables(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            await connection.execute(text("TRUNCATE article, author RESTART IDENTITY CASCADE"))
+        else:
+            await connection.execute(text("DELETE FROM article"))
+            await connection.execute(text("DELETE FROM author"))
+
+
+def make_settings(database_url: str, *, debug: bool = False) -> Settings:
+    return Settings(app=AppSettings(debug=debug), database=DatabaseSettings(url=database_url))
+
+
+@pytest.fixture
+def debug() -> bool:
+    """Override (or parametrize) to run a test's app in debug mode."""
+    return False
+
+
+@pytest.fixture
+async def app(database_url: str, engine: AsyncEngine, debug: bool) -> AsyncIterator[Litestar]:
+    """A fresh app on empty tables; tables are emptied again afterwards."""
+    await empty_tables(engine)
+    yield create_app(make_settings(database_url, debug=debug))
+    await empty_tables(engine)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app) as client:
+        yield client

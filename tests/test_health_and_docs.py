@@ -1,0 +1,84 @@
+"""``/healthcheck`` really asks the database; ``/docs`` documents the contract."""
+
+from __future__ import annotations
+
+import time
+
+from litestar.testing import AsyncTestClient
+
+from blog.app import create_app
+from blog.settings import AppSettings, DatabaseSettings, Settings
+
+CONTRACT = {
+    "/authors": {"get", "post"},
+    "/authors/{author_id}": {"get", "patch", "delete"},
+    "/authors/{author_id}/articles": {"get"},
+    "/articles": {"get", "post"},
+    "/articles/{article_id}": {"get", "patch", "delete"},
+    "/healthcheck": {"get"},
+}
+
+
+async def test_healthcheck_ok(client: AsyncTestClient) -> None:
+    response = await client.get("/healthcheck")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+async def test_healthcheck_503_when_database_unreachable() -> None:
+    # Port 1 on loopback: nothing listens, so the connection is refused at once.
+    settings = Settings(
+        app=AppSettings(check_migrations=False),
+        database=DatabaseSettings(url="postgresql+asyncpg://postgres@127.0.0.1:1/blog", connect_timeout=2),
+    )
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        started = time.monotonic()
+        response = await client.get("/healthcheck")
+        elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "unreachable"}
+    assert elapsed < 10, "the health check must not hang"
+
+
+async def test_docs_page_is_scalar(client: AsyncTestClient) -> None:
+    response = await client.get("/docs")
+    assert response.status_code == 200
+    assert "text/html" in response.headers["content-type"]
+    assert "scalar" in response.text.lower()
+
+
+async def test_openapi_document_describes_the_contract(client: AsyncTestClient) -> None:
+    response = await client.get("/docs/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["openapi"].startswith("3.1")
+    assert document["info"]["title"] == "Blog API"
+    assert {tag["name"] for tag in document["tags"]} == {"Authors", "Articles", "Health"}
+    paths = document["paths"]
+    assert {path: set(ops) & {"get", "post", "patch", "delete"} for path, ops in paths.items()} == CONTRACT
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            assert operation.get("summary"), where
+            assert operation.get("description"), where
+            assert operation.get("tags"), where
+            if path != "/healthcheck":
+                assert "400" in operation["responses"], where
+                for status, documented in operation["responses"].items():
+                    if status.startswith("4"):
+                        assert "application/problem+json" in documented["content"], (where, status)
+    assert "404" in paths["/authors/{author_id}"]["get"]["responses"]
+    assert "404" in paths["/articles"]["post"]["responses"]
+    assert "201" in paths["/articles"]["post"]["responses"]
+    assert "204" in paths["/articles/{article_id}"]["delete"]["responses"]
+    assert "503" in paths["/healthcheck"]["get"]["responses"]
+
+
+async def test_write_schemas_hold_only_writable_fields(client: AsyncTestClient) -> None:
+    document = (await client.get("/docs/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    body = document["paths"]["/authors"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    create = schemas[body["$ref"].rsplit("/", 1)[-1]]
+    assert set(create["properties"]) == {"first_name", "last_name"}
+    assert set(create["required"]) == {"first_name", "last_name"}
+    assert create["properties"]["first_name"]["maxLength"] == 100
