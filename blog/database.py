@@ -43,10 +43,12 @@ def alembic_config(url: str | None = None) -> AlembicConfig:
     return config
 
 
-def _enforce_sqlite_foreign_keys(dbapi_connection: Any, _: Any) -> None:
-    # SQLite ignores foreign keys (and so ON DELETE CASCADE) unless each connection asks.
+def _make_sqlite_behave(dbapi_connection: Any, _: Any) -> None:
+    # Per connection, SQLite must be asked to enforce foreign keys (and so ON DELETE CASCADE)
+    # and to make LIKE case-sensitive, as PostgreSQL's is (searchIgnoreCase uses lower()).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA case_sensitive_like=ON")
     cursor.close()
 
 
@@ -74,7 +76,7 @@ def sqlalchemy_config(settings: DatabaseSettings) -> SQLAlchemyAsyncConfig:
     )
     engine = config.get_engine()
     if engine.dialect.name == "sqlite":
-        event.listen(engine.sync_engine, "connect", _enforce_sqlite_foreign_keys)
+        event.listen(engine.sync_engine, "connect", _make_sqlite_behave)
     return config
 
 

@@ -136,7 +136,7 @@ def from_repository_error(exc: RepositoryError) -> ProblemDetailsException:
         return problem(HTTPStatus.NOT_FOUND, str(exc.detail))
     if isinstance(exc, IntegrityError):
         # The driver's message names tables and values; keep it in the log, not the response.
-        logger.info("integrity error answered with 409: %s", exc)
+        logger.info("integrity error answered with 409", exc_info=exc)
         return problem(HTTPStatus.CONFLICT, CONFLICT_DETAIL)
     return from_unexpected_error(exc)
 

@@ -108,6 +108,8 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 async def empty_tables(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
+            # A connection the app failed to release would block TRUNCATE forever: fail instead.
+            await connection.execute(text("SET LOCAL lock_timeout = '10s'"))
             await connection.execute(text("TRUNCATE article, author RESTART IDENTITY CASCADE"))
         else:
             await connection.execute(text("DELETE FROM article"))

@@ -14,8 +14,16 @@ from litestar.status_codes import HTTP_201_CREATED
 from blog.controllers.params import ArticleId
 from blog.dtos import ArticleCreate, ArticleRead, ArticleUpdate
 from blog.errors import problem_responses
+from blog.listing import PAGING_HEADERS, AuthorFilter, Filters, Listing, paged_response, provide_author_filter
 from blog.models import Article
 from blog.services import ArticleService, provide_article_service
+
+ARTICLE_LISTING = Listing(
+    sort_fields=("id", "created_at", "updated_at", "title"),
+    default_sort="created_at",
+    default_order="desc",
+    search_fields=("title",),
+)
 
 
 class ArticleController(Controller):
@@ -29,11 +37,28 @@ class ArticleController(Controller):
     @get(
         operation_id="listArticles",
         summary="List articles",
+        dependencies={
+            **ARTICLE_LISTING.dependencies(),
+            "author_filter": Provide(provide_author_filter, sync_to_thread=False),
+        },
+        response_headers=PAGING_HEADERS,
         responses=problem_responses(400),
     )
-    async def list_articles(self, articles: NamedDependency[ArticleService]) -> Sequence[Article]:
-        """All articles, newest first."""
-        return await articles.get_many(order_by=[("created_at", True), ("id", True)])
+    async def list_articles(
+        self,
+        request: Request[Any, Any, Any],
+        articles: NamedDependency[ArticleService],
+        filters: Filters,
+        author_filter: AuthorFilter,
+    ) -> Response[Sequence[Article]]:
+        """A page of articles, newest first unless `orderBy` says otherwise.
+
+        The body is a plain array; `X-Total-Count` says how many articles match in all and
+        `Link` points to the first, previous, next and last pages. `searchString` matches
+        titles; `author_id` keeps one author's articles.
+        """
+        items, total = await articles.list_page([*filters, author_filter] if author_filter else filters)
+        return paged_response(request, items, total, filters)
 
     @post(
         operation_id="createArticle",

@@ -5,17 +5,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from advanced_alchemy.filters import CollectionFilter
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.dto import DTOData
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
+from blog.controllers.articles import ARTICLE_LISTING
 from blog.controllers.params import AuthorId
 from blog.dtos import ArticleRead, AuthorCreate, AuthorRead, AuthorUpdate
 from blog.errors import problem_responses
+from blog.listing import PAGING_HEADERS, Filters, Listing, paged_response
 from blog.models import Article, Author
 from blog.services import ArticleService, AuthorService, provide_article_service, provide_author_service
+
+AUTHOR_LISTING = Listing(
+    sort_fields=("id", "created_at", "updated_at", "last_name"),
+    default_sort="id",
+    default_order="asc",
+    search_fields=("first_name", "last_name"),
+)
 
 
 class AuthorController(Controller):
@@ -32,11 +42,24 @@ class AuthorController(Controller):
     @get(
         operation_id="listAuthors",
         summary="List authors",
+        dependencies=AUTHOR_LISTING.dependencies(),
+        response_headers=PAGING_HEADERS,
         responses=problem_responses(400),
     )
-    async def list_authors(self, authors: NamedDependency[AuthorService]) -> Sequence[Author]:
-        """All authors, oldest first (by `id`)."""
-        return await authors.get_many(order_by=[("id", False)])
+    async def list_authors(
+        self,
+        request: Request[Any, Any, Any],
+        authors: NamedDependency[AuthorService],
+        filters: Filters,
+    ) -> Response[Sequence[Author]]:
+        """A page of authors, by `id` unless `orderBy` says otherwise.
+
+        The body is a plain array; `X-Total-Count` says how many authors match in all and
+        `Link` points to the first, previous, next and last pages. `searchString` matches
+        first or last names.
+        """
+        items, total = await authors.list_page(filters)
+        return paged_response(request, items, total, filters)
 
     @post(
         operation_id="createAuthor",
@@ -98,11 +121,22 @@ class AuthorController(Controller):
         operation_id="listAuthorArticles",
         summary="List an author's articles",
         return_dto=ArticleRead,
+        dependencies=ARTICLE_LISTING.dependencies(),
+        response_headers=PAGING_HEADERS,
         responses=problem_responses(400, 404),
     )
     async def list_author_articles(
-        self, authors: NamedDependency[AuthorService], articles: NamedDependency[ArticleService], author_id: AuthorId
-    ) -> Sequence[Article]:
-        """The author's articles, newest first; 404 if the author does not exist."""
+        self,
+        request: Request[Any, Any, Any],
+        authors: NamedDependency[AuthorService],
+        articles: NamedDependency[ArticleService],
+        filters: Filters,
+        author_id: AuthorId,
+    ) -> Response[Sequence[Article]]:
+        """A page of the author's articles, newest first; 404 if the author does not exist.
+
+        Takes the same query parameters, and answers with the same headers, as `GET /articles`.
+        """
         await authors.ensure_exists(author_id)
-        return await articles.get_many(Article.author_id == author_id, order_by=[("created_at", True), ("id", True)])
+        items, total = await articles.list_page([*filters, CollectionFilter("author_id", [author_id])])
+        return paged_response(request, items, total, filters)

@@ -1,0 +1,226 @@
+"""Listing endpoints: their query parameters (as filters) and their paging headers.
+
+The query parameters are Advanced Alchemy's standard filter dependencies
+(``create_filter_dependencies``), with four of its providers replaced where they accept
+what the database cannot take: ``orderBy`` must name a whitelisted column (Advanced Alchemy
+accepts any string), ``pageSize`` is capped at 100 (it has no upper bound), ``ids`` must be
+bigint ids (it takes strings), and ``searchString`` is bounded and free of control
+characters (PostgreSQL rejects NUL). The body of a listing stays a plain JSON array; the
+paging facts go in ``X-Total-Count`` and an RFC 8288 ``Link`` header.
+"""
+
+# Parameters carry the public, camelCase names of Advanced Alchemy's filters.
+# ruff: noqa: N803
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from advanced_alchemy.extensions.litestar.providers import FilterConfig, create_filter_dependencies
+from advanced_alchemy.filters import (
+    BeforeAfter,
+    CollectionFilter,
+    FilterTypes,
+    LimitOffset,
+    OrderBy,
+    SearchFilter,
+    StatementFilter,
+)
+from advanced_alchemy.service import find_filter
+from litestar import Request, Response
+from litestar.datastructures import ResponseHeader
+from litestar.di import NamedDependency, Provide
+from litestar.params import QueryParameter, SkipValidation
+from msgspec import Meta
+
+from blog.models import MAX_ID
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE = 10_000_000
+"""Deeper than any real client goes; keeps OFFSET far from bigint overflow."""
+MAX_SEARCH_LENGTH = 200
+
+BoundedId = Annotated[int, Meta(ge=1, le=MAX_ID)]
+# The filters a handler receives: built by the providers below, so not validated again.
+Filters = NamedDependency[SkipValidation[list[FilterTypes]]]
+AuthorFilter = NamedDependency[SkipValidation[CollectionFilter[int] | None]]
+SortOrder = Literal["asc", "desc"]
+
+PAGING_HEADERS = [
+    ResponseHeader(
+        name="X-Total-Count",
+        description="How many rows match the query, over all pages.",
+        documentation_only=True,
+    ),
+    ResponseHeader(
+        name="Link",
+        description=(
+            'RFC 8288 links to the `first`, `prev`, `next` and `last` pages (`<url>; rel="next"`), '
+            "each keeping the request's other query parameters."
+        ),
+        documentation_only=True,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Listing:
+    """How one resource is listed: its sortable columns, default order and search columns."""
+
+    sort_fields: tuple[str, ...]
+    default_sort: str
+    default_order: SortOrder
+    search_fields: tuple[str, ...]
+
+    def filter_config(self) -> FilterConfig:
+        return FilterConfig(
+            id_filter=int,
+            created_at=True,
+            updated_at=True,
+            pagination_type="limit_offset",
+            pagination_size=DEFAULT_PAGE_SIZE,
+            search=",".join(self.search_fields),
+            search_ignore_case=False,
+            sort_field=self.default_sort,
+            sort_order=self.default_order,
+        )
+
+    def dependencies(self) -> dict[str, Provide]:
+        """Advanced Alchemy's filter dependencies, ``filters`` among them, with ours swapped in.
+
+        Every provider is replaced: besides the gaps named above, Litestar names an invalid
+        parameter by its Python name, so each provider's parameters carry the public names.
+        """
+        return {
+            **create_filter_dependencies(self.filter_config()),
+            "order_by_filter": Provide(self._order_by_provider(), sync_to_thread=False),
+            "limit_offset_filter": Provide(provide_limit_offset, sync_to_thread=False),
+            "id_filter": Provide(provide_id_filter, sync_to_thread=False),
+            "search_filter": Provide(self._search_provider(), sync_to_thread=False),
+            "created_filter": Provide(provide_created_filter, sync_to_thread=False),
+            "updated_filter": Provide(provide_updated_filter, sync_to_thread=False),
+        }
+
+    def _order_by_provider(self) -> Callable[..., OrderBy]:
+        def provide_order_by(orderBy: Any = None, sortOrder: Any = None) -> OrderBy:
+            return OrderBy(field_name=orderBy or self.default_sort, sort_order=sortOrder or self.default_order)
+
+        # The whitelist is a Literal, so Litestar rejects any other column with a 400 and the
+        # OpenAPI document lists the allowed values.
+        field_type: Any = Literal.__getitem__(self.sort_fields)
+        description = f"Sort column (default `{self.default_sort}`); `id` breaks ties."
+        return _with_parameters(
+            provide_order_by,
+            orderBy=Annotated[field_type | None, QueryParameter(description=description)],
+            sortOrder=Annotated[
+                SortOrder | None, QueryParameter(description=f"Sort direction (default `{self.default_order}`).")
+            ],
+        )
+
+    def _search_provider(self) -> Callable[..., SearchFilter]:
+        fields = set(self.search_fields)
+
+        def provide_search(searchString: Any = None, searchIgnoreCase: Any = None) -> SearchFilter:
+            return SearchFilter(
+                field_name=fields,
+                value=searchString,
+                ignore_case=bool(searchIgnoreCase),
+                escape_wildcards=True,  # a substring match: "%" and "_" mean themselves
+            )
+
+        return _with_parameters(
+            provide_search,
+            searchString=Annotated[
+                str | None,
+                QueryParameter(
+                    description=f"Only rows whose {' or '.join(self.search_fields)} contains this text.",
+                    min_length=1,
+                    max_length=MAX_SEARCH_LENGTH,
+                    pattern=r"^[^\x00-\x1f\x7f]*$",
+                ),
+            ],
+            searchIgnoreCase=Annotated[bool | None, QueryParameter(description="Match regardless of case.")],
+        )
+
+
+def _with_parameters(provider: Callable[..., Any], **annotations: Any) -> Callable[..., Any]:
+    """Give ``provider``'s parameters (all defaulting to None) the annotations Litestar reads."""
+    signature = inspect.signature(provider)
+    provider.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[p.replace(annotation=annotations[p.name]) for p in signature.parameters.values()]
+    )
+    provider.__annotations__ = {**annotations, "return": signature.return_annotation}
+    return provider
+
+
+def provide_limit_offset(
+    currentPage: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page number, from 1.")] = 1,
+    pageSize: Annotated[
+        int, QueryParameter(ge=1, le=MAX_PAGE_SIZE, description="Rows per page, 1 to 100.")
+    ] = DEFAULT_PAGE_SIZE,
+) -> LimitOffset:
+    return LimitOffset(limit=pageSize, offset=pageSize * (currentPage - 1))
+
+
+def provide_id_filter(
+    ids: Annotated[
+        list[BoundedId] | None,
+        QueryParameter(description="Only these ids (repeat the parameter).", max_items=MAX_PAGE_SIZE),
+    ] = None,
+) -> CollectionFilter[int] | None:
+    return CollectionFilter(field_name="id", values=ids) if ids else None
+
+
+def provide_created_filter(
+    createdBefore: Annotated[datetime | None, QueryParameter(description="Only rows created before this.")] = None,
+    createdAfter: Annotated[datetime | None, QueryParameter(description="Only rows created after this.")] = None,
+) -> BeforeAfter:
+    return BeforeAfter("created_at", _utc(createdBefore), _utc(createdAfter))
+
+
+def provide_updated_filter(
+    updatedBefore: Annotated[datetime | None, QueryParameter(description="Only rows updated before this.")] = None,
+    updatedAfter: Annotated[datetime | None, QueryParameter(description="Only rows updated after this.")] = None,
+) -> BeforeAfter:
+    return BeforeAfter("updated_at", _utc(updatedBefore), _utc(updatedAfter))
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    # A datetime without an offset is read as UTC, the timezone of every stored timestamp.
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def provide_author_filter(
+    author_id: Annotated[
+        int | None, QueryParameter(ge=1, le=MAX_ID, description="Only this author's articles.")
+    ] = None,
+) -> CollectionFilter[int] | None:
+    return CollectionFilter(field_name="author_id", values=[author_id]) if author_id is not None else None
+
+
+def _page_url(request: Request[Any, Any, Any], number: int, size: int) -> str:
+    kept = [(k, v) for k, v in request.url.query_params.multi_items() if k not in {"currentPage", "pageSize"}]
+    return str(request.url.with_replacements(query=urlencode([*kept, ("currentPage", number), ("pageSize", size)])))
+
+
+def paged_response(
+    request: Request[Any, Any, Any], items: Sequence[Any], total: int, filters: Sequence[StatementFilter]
+) -> Response[Any]:
+    """The page as a plain array, with ``X-Total-Count`` and the ``Link`` header."""
+    page = find_filter(LimitOffset, filters) or LimitOffset(limit=DEFAULT_PAGE_SIZE, offset=0)
+    current = page.offset // page.limit + 1
+    last = max(1, math.ceil(total / page.limit))
+    pages = {"first": 1, "last": last}
+    if current > 1:
+        pages["prev"] = min(current - 1, last)
+    if current < last:
+        pages["next"] = current + 1
+    links = ", ".join(f'<{_page_url(request, number, page.limit)}>; rel="{rel}"' for rel, number in pages.items())
+    return Response(items, headers={"X-Total-Count": str(total), "Link": links})
