@@ -28,6 +28,6 @@ test: $(BIN)/.installed
 
 ## Lint, format check and strict type check.
 lint: $(BIN)/.installed
-	$(BIN)/ruff check blog tests migrations
-	$(BIN)/ruff format --check blog tests migrations
+	$(BIN)/ruff check blog tests migrations bench
+	$(BIN)/ruff format --check blog tests migrations bench
 	$(BIN)/mypy

@@ -181,15 +181,20 @@ def provide_id_filter(
 def provide_created_filter(
     createdBefore: Annotated[datetime | None, QueryParameter(description="Only rows created before this.")] = None,
     createdAfter: Annotated[datetime | None, QueryParameter(description="Only rows created after this.")] = None,
-) -> BeforeAfter:
-    return BeforeAfter("created_at", _utc(createdBefore), _utc(createdAfter))
+) -> BeforeAfter | None:
+    return _range("created_at", createdBefore, createdAfter)
 
 
 def provide_updated_filter(
     updatedBefore: Annotated[datetime | None, QueryParameter(description="Only rows updated before this.")] = None,
     updatedAfter: Annotated[datetime | None, QueryParameter(description="Only rows updated after this.")] = None,
-) -> BeforeAfter:
-    return BeforeAfter("updated_at", _utc(updatedBefore), _utc(updatedAfter))
+) -> BeforeAfter | None:
+    return _range("updated_at", updatedBefore, updatedAfter)
+
+
+def _range(column: str, before: datetime | None, after: datetime | None) -> BeforeAfter | None:
+    # None, not an empty range, when unused: the listing can then tell an unfiltered query.
+    return BeforeAfter(column, _utc(before), _utc(after)) if before or after else None
 
 
 def _utc(moment: datetime | None) -> datetime | None:

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print figures. They are never part of the test suite."""

@@ -1,0 +1,103 @@
+"""Shared by the benchmarks: throwaway databases filled by the data generator, and a
+uvicorn server for the app on one of them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+from alembic import command
+from sqlalchemy import make_url
+
+from blog.database import alembic_config
+from blog.fixtures import fill
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+
+
+def _dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def database_url(name: str) -> str:
+    return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+async def _exists(name: str) -> bool:
+    admin = await asyncpg.connect(_dsn(ADMIN_URL))
+    try:
+        return bool(await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
+    finally:
+        await admin.close()
+
+
+async def _recreate(name: str) -> None:
+    admin = await asyncpg.connect(_dsn(ADMIN_URL))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+
+
+def prepare_database(name: str, authors: int, articles: int, *, reuse: bool) -> str:
+    """A migrated PostgreSQL database ``name`` holding generated rows; kept if ``reuse``."""
+    url = database_url(name)
+    if reuse and asyncio.run(_exists(name)):
+        print(f"reusing database {name}")
+        return url
+    asyncio.run(_recreate(name))
+    config = alembic_config(url)
+    config.attributes["configure_logging"] = False
+    command.upgrade(config, "head")
+    started = time.perf_counter()
+    asyncio.run(fill(url, authors, articles))
+    print(f"database {name}: {authors} authors, {articles} articles ({time.perf_counter() - started:.1f} s)")
+    return url
+
+
+def drop_database(name: str) -> None:
+    async def drop() -> None:
+        admin = await asyncpg.connect(_dsn(ADMIN_URL))
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+    asyncio.run(drop())
+
+
+@contextlib.contextmanager
+def serve(argv: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a server process until it answers on ``port``; stop it afterwards."""
+    process = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/healthcheck", timeout=1)
+                break
+            except httpx.HTTPError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"server {argv} did not start") from None
+                time.sleep(0.2)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def app_server(database: str, port: int, *extra: str) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
+    """The app under uvicorn: one worker, uvloop and httptools, no access log."""
+    argv = [sys.executable, "-m", "uvicorn", "--factory", "blog.app:create_app", "--port", str(port)]
+    argv += ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning", *extra]
+    return serve(argv, port, env={"DATABASE_URL": database})
