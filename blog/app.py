@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from blog.controllers import ArticleController, AuthorController, HealthController
 from blog.database import check_schema_is_current, sqlalchemy_config, sqlalchemy_plugin
+from blog.dtos import require_json_body
 from blog.errors import problem_details_plugin
 from blog.settings import AppSettings, Settings, load_settings
 
@@ -58,6 +59,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[sqlalchemy_plugin(db_config), problem_details_plugin()],
         on_startup=[refuse_stale_schema] if settings.app.check_migrations else [],
         openapi_config=openapi_config(settings.app),
+        before_request=require_json_body,
+        request_max_body_size=settings.app.max_body_size,
         response_cache_config=ResponseCacheConfig(),
         debug=settings.app.debug,
     )

@@ -15,7 +15,7 @@ from advanced_alchemy.extensions.litestar import EngineConfig, SQLAlchemyAsyncCo
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -26,6 +26,8 @@ logger = logging.getLogger("blog.database")
 
 VERSION_TABLE = "alembic_version"
 """Alembic's default name; ``alembic`` and ``litestar database`` share this one table."""
+COMMAND_TIMEOUT_MARGIN = 2.0
+"""Seconds the driver waits beyond ``statement_timeout`` before it gives up on the server."""
 UPGRADE_HINT = "Run `litestar database upgrade --no-prompt` (or `alembic upgrade head`)"
 
 
@@ -52,6 +54,19 @@ def _make_sqlite_behave(dbapi_connection: Any, _: Any) -> None:
     cursor.close()
 
 
+def _connect_args(settings: DatabaseSettings) -> dict[str, Any]:
+    """Driver arguments that bound every wait, so a lost database means a quick 503, not a hang."""
+    if make_url(settings.url).get_backend_name() != "postgresql":
+        return {"timeout": settings.connect_timeout}  # SQLite: how long to wait for a lock
+    args: dict[str, Any] = {"timeout": settings.connect_timeout}
+    if settings.statement_timeout:
+        # The server cancels a slow statement; the driver gives up a little later on a server
+        # that stopped answering at all (a dead network never delivers the cancellation).
+        args["server_settings"] = {"statement_timeout": str(round(settings.statement_timeout * 1000))}
+        args["command_timeout"] = settings.statement_timeout + COMMAND_TIMEOUT_MARGIN
+    return args
+
+
 def sqlalchemy_config(settings: DatabaseSettings) -> SQLAlchemyAsyncConfig:
     """Advanced Alchemy's configuration: engine, sessions and the ``litestar database`` CLI."""
     config = SQLAlchemyAsyncConfig(
@@ -62,7 +77,7 @@ def sqlalchemy_config(settings: DatabaseSettings) -> SQLAlchemyAsyncConfig:
             max_overflow=settings.max_overflow,
             pool_timeout=settings.pool_timeout,  # type: ignore[arg-type]  # SQLAlchemy takes a float
             pool_pre_ping=True,
-            connect_args={"timeout": settings.connect_timeout},
+            connect_args=_connect_args(settings),
         ),
         # Objects stay readable after the commit, without a lazy reload outside the handler.
         session_config=AsyncSessionConfig(expire_on_commit=False),
@@ -116,7 +131,7 @@ async def database_is_reachable(engine: AsyncEngine) -> bool:
     try:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
-    except Exception:
-        logger.warning("database health check failed", exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - whatever the failure, the answer is "unreachable"
+        logger.warning("database health check failed: %r", exc)
         return False
     return True

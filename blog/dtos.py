@@ -9,15 +9,18 @@ annotations (``blog.models``), so POST and PATCH enforce the same ones.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Generator
 from functools import cache
 from typing import Annotated, Any, TypeVar, get_args, get_origin, get_type_hints
 
 import msgspec
 from advanced_alchemy.extensions.litestar import SQLAlchemyDTO, SQLAlchemyDTOConfig
+from litestar import Request
 from litestar.dto.data_structures import DTOFieldDefinition
-from litestar.exceptions import ValidationException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.params import KwargDefinition
+from litestar.status_codes import HTTP_415_UNSUPPORTED_MEDIA_TYPE
 from sqlalchemy.orm import DeclarativeBase, Mapped
 
 from blog.models import Article, Author
@@ -25,6 +28,34 @@ from blog.models import Article, Author
 ModelT = TypeVar("ModelT", bound=DeclarativeBase)
 
 SERVER_SET = frozenset({"id", "created_at", "updated_at"})
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+JSON_MEDIA_TYPE = re.compile(r"application/(?:[\w.-]+\+)?json")
+
+
+def require_json_body(request: Request[Any, Any, Any]) -> None:
+    """Answer 415 to a request body that is not declared JSON, before the body is read.
+
+    Litestar would decode any body as JSON whatever its ``Content-Type``; a client that
+    sends a form or plain text should learn that its media type is wrong, not get a
+    confusing parse error. A bodiless request without a ``Content-Type`` goes on (to a 400).
+    """
+    if request.method not in BODY_METHODS:
+        return
+    media_type = request.content_type[0]
+    if JSON_MEDIA_TYPE.fullmatch(media_type):
+        return
+    if (
+        not media_type
+        and request.headers.get("content-length", "0") == "0"
+        and "transfer-encoding" not in request.headers
+    ):
+        return
+    sent = f"`{media_type}`" if media_type else "no Content-Type"
+    raise HTTPException(
+        status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+        detail=f"The request body must be `application/json`; it was sent with {sent}.",
+        headers={"Accept-Post": "application/json", "Accept-Patch": "application/json"},
+    )
 
 
 def _write_config(*, relationship: str, partial: bool = False) -> SQLAlchemyDTOConfig:

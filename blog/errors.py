@@ -16,6 +16,7 @@ from http import HTTPStatus
 from typing import Any
 
 import msgspec
+import sqlalchemy.exc
 from advanced_alchemy.exceptions import IntegrityError, NotFoundError, RepositoryError
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.openapi import ResponseSpec
@@ -25,6 +26,8 @@ logger = logging.getLogger("blog.errors")
 
 CONFLICT_DETAIL = "The request conflicts with the current state of the data; nothing was written."
 INTERNAL_DETAIL = "An unexpected error occurred; nothing was written."
+UNAVAILABLE_DETAIL = "The database cannot be reached right now; try again shortly."
+RETRY_AFTER_SECONDS = 1
 
 
 class InvalidParam(msgspec.Struct):
@@ -52,13 +55,19 @@ _RESPONSE_DESCRIPTIONS = {
     400: "Invalid input: the body or a parameter breaks the contract. `invalid_params` names each one.",
     404: "No such resource.",
     409: "The request conflicts with the current state of the data.",
-    413: "The request body is too large.",
+    413: "The request body is larger than the server accepts (1 MiB by default).",
+    415: "The request body is not `application/json`.",
     503: "The database cannot be reached right now; try again later.",
 }
 
 
-def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI documentation for an operation's error responses."""
+def problem_responses(*statuses: int, body: bool = False) -> dict[int, ResponseSpec]:
+    """OpenAPI documentation for an operation's error responses.
+
+    Any operation can meet an unreachable database (503); one that takes a body can also be
+    refused for its size (413) or its media type (415).
+    """
+    statuses = (*statuses, *((413, 415) if body else ()), 503)
     return {
         status: ResponseSpec(
             data_container=ProblemDetails,
@@ -141,8 +150,38 @@ def from_repository_error(exc: RepositoryError) -> ProblemDetailsException:
     return from_unexpected_error(exc)
 
 
+# What a lost, stalled or overloaded database looks like, wrapped or not by SQLAlchemy and
+# Advanced Alchemy: refused or dropped connections, connect/statement timeouts, an empty pool.
+_UNAVAILABLE = (OSError, TimeoutError, sqlalchemy.exc.TimeoutError, sqlalchemy.exc.OperationalError)
+# PostgreSQL's SQLSTATE classes for the same: connection exception (08), insufficient
+# resources (53: too many connections), operator intervention (57: statement_timeout, shutdown).
+_UNAVAILABLE_SQLSTATE_CLASSES = frozenset({"08", "53", "57"})
+
+
+def _database_unavailable(exc: BaseException) -> bool:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, _UNAVAILABLE):
+            return True
+        if isinstance(cause, sqlalchemy.exc.DBAPIError):
+            sqlstate = getattr(cause.orig, "sqlstate", None)
+            if cause.connection_invalidated or str(sqlstate)[:2] in _UNAVAILABLE_SQLSTATE_CLASSES:
+                return True
+        cause = cause.__cause__
+    return False
+
+
 def from_unexpected_error(exc: Exception) -> ProblemDetailsException:
-    """Anything else is a bug: log it with its traceback, tell the client nothing more."""
+    """A database that cannot answer is a 503; anything else is a bug, logged with its traceback.
+
+    Either way the client is told nothing more than the status.
+    """
+    if _database_unavailable(exc):
+        # One line per request, not a traceback: an outage would otherwise flood the log.
+        logger.warning("database unavailable, answered 503: %r", exc)
+        unavailable = problem(HTTPStatus.SERVICE_UNAVAILABLE, UNAVAILABLE_DETAIL)
+        unavailable.headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return unavailable
     logger.error("unhandled error", exc_info=exc)
     return problem(HTTPStatus.INTERNAL_SERVER_ERROR, INTERNAL_DETAIL)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar, cast
 
-from advanced_alchemy.exceptions import NotFoundError
+from advanced_alchemy.exceptions import NotFoundError, RepositoryError
 from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from advanced_alchemy.filters import LimitOffset, OrderBy, StatementFilter
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
@@ -22,6 +22,8 @@ from advanced_alchemy.service import (
     is_dict,
 )
 from sqlalchemy import Table, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_scoped_session
+from sqlalchemy.orm.exc import StaleDataError
 
 from blog.models import Article, Author, row_count
 
@@ -44,7 +46,31 @@ RepoT = TypeVar("RepoT", bound=CountedRepository[Any])
 
 
 class ListingService(SQLAlchemyAsyncRepositoryService[ModelT, RepoT]):
-    """Adds ``list_page``: one page of a filtered listing, and the total over all pages."""
+    """Adds ``list_page``: one page of a filtered listing, and the total over all pages.
+
+    Written rows are not re-read after their commit (``auto_refresh=False``): every value
+    is known once the row is flushed (the id comes back from the INSERT, the timestamps are
+    set in Python), and a re-read in a new transaction would fail if a concurrent request
+    deleted the row in between, turning a committed write into a 500.
+    """
+
+    def __init__(self, session: AsyncSession | async_scoped_session[AsyncSession], **repo_kwargs: Any) -> None:
+        super().__init__(session, **{"auto_refresh": False, **repo_kwargs})
+
+    async def update(self, *args: Any, **kwargs: Any) -> ModelT:
+        """Advanced Alchemy's ``update``; a row deleted under it is a ``NotFoundError``.
+
+        The row is read, then updated: a concurrent delete in between leaves the UPDATE
+        matching nothing, which SQLAlchemy reports as stale data. For the client the row
+        simply does not exist (404), as if the delete had come first.
+        """
+        try:
+            return await super().update(*args, **kwargs)
+        except RepositoryError as exc:
+            if isinstance(exc.__cause__, StaleDataError):
+                messages = cast("dict[str, str]", self.repository.error_messages or {})
+                raise NotFoundError(messages.get("not_found", "No such row")) from exc
+            raise
 
     async def list_page(self, filters: Sequence[StatementFilter]) -> tuple[Sequence[ModelT], int]:
         """The rows of one page, in a total order, and how many rows match in all.

@@ -37,6 +37,8 @@ class AppSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """Where the API reference (Scalar) and ``openapi.json`` are served."""
     check_migrations: bool = True
     """Refuse to start when the database schema is not at the latest migration."""
+    max_body_size: int = 1_048_576
+    """Largest request body accepted, in bytes; a larger one is answered 413."""
 
 
 class DatabaseSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -52,6 +54,8 @@ class DatabaseSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """Seconds a request waits for a free connection before it fails with 503."""
     connect_timeout: float = 5.0
     """Seconds to wait for PostgreSQL to accept a new connection."""
+    statement_timeout: float = 10.0
+    """Seconds one SQL statement may run on PostgreSQL before it is cancelled (a 503); 0: no limit."""
 
 
 class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

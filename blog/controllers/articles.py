@@ -64,7 +64,7 @@ class ArticleController(Controller):
         operation_id="createArticle",
         summary="Create an article",
         dto=ArticleCreate,
-        responses=problem_responses(400, 404, 409),
+        responses=problem_responses(400, 404, 409, body=True),
     )
     async def create_article(
         self,
@@ -96,7 +96,7 @@ class ArticleController(Controller):
         operation_id="updateArticle",
         summary="Update an article",
         dto=ArticleUpdate,
-        responses=problem_responses(400, 404, 409),
+        responses=problem_responses(400, 404, 409, body=True),
     )
     async def update_article(
         self, articles: NamedDependency[ArticleService], article_id: ArticleId, data: JSONBody[DTOData[Article]]

@@ -65,7 +65,7 @@ class AuthorController(Controller):
         operation_id="createAuthor",
         summary="Create an author",
         dto=AuthorCreate,
-        responses=problem_responses(400),
+        responses=problem_responses(400, body=True),
     )
     async def create_author(
         self, request: Request[Any, Any, Any], authors: NamedDependency[AuthorService], data: JSONBody[DTOData[Author]]
@@ -94,7 +94,7 @@ class AuthorController(Controller):
         operation_id="updateAuthor",
         summary="Update an author",
         dto=AuthorUpdate,
-        responses=problem_responses(400, 404),
+        responses=problem_responses(400, 404, body=True),
     )
     async def update_author(
         self, authors: NamedDependency[AuthorService], author_id: AuthorId, data: JSONBody[DTOData[Author]]

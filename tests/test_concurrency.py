@@ -1,0 +1,111 @@
+"""Races on PostgreSQL: writes that collide get a correct answer each, and leave consistent data.
+
+Litestar's test client hands each request to the app through a blocking portal, one at a
+time; these tests need requests really in flight together, so they drive the app through
+httpx's ASGI transport on the test's own event loop (with the app's lifespan run around it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+import pytest
+from litestar import Litestar
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.helpers import assert_problem, create_author
+
+CREATES = 50
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises them)")
+
+
+@asynccontextmanager
+async def concurrent_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    # Entered and left in the test's own task: the lifespan's cancel scope requires it.
+    async with app.lifespan(), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+        yield c
+
+
+async def _orphans(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        query = "SELECT count(*) FROM article a LEFT JOIN author u ON u.id = a.author_id WHERE u.id IS NULL"
+        return int((await connection.execute(text(query))).scalar_one())
+
+
+@pytest.mark.parametrize("delete_after", [0, 10, 25, 49])
+async def test_creates_racing_the_authors_deletion(app: Litestar, engine: AsyncEngine, delete_after: int) -> None:
+    async with concurrent_client(app) as client:
+        await _race_creates_against_deletion(client, engine, delete_after)
+
+
+async def _race_creates_against_deletion(client: httpx.AsyncClient, engine: AsyncEngine, delete_after: int) -> None:
+    author = await create_author(client)
+    bystander = await create_author(client, "Grace", "Hopper")
+    body = {"title": "Race", "content": "Who wins?", "author_id": author["id"]}
+
+    # All in flight at once; the deletion starts as number ``delete_after``, so it lands
+    # among creates in every stage: before their author check, between the check and the
+    # INSERT, and after their COMMIT.
+    async def create() -> int:
+        response = await client.post("/articles", json=body)
+        if response.status_code != 201:
+            assert_problem(response, response.status_code)
+        return response.status_code
+
+    async def delete() -> int:
+        return (await client.delete(f"/authors/{author['id']}")).status_code
+
+    creates = [create() for _ in range(CREATES)]
+    statuses = await asyncio.gather(*creates[:delete_after], delete(), *creates[delete_after:])
+
+    deletion = statuses[delete_after]
+    answers = Counter(statuses[:delete_after] + statuses[delete_after + 1 :])
+    assert deletion == 204
+    assert set(answers) <= {201, 404, 409}, answers
+    assert sum(answers.values()) == CREATES
+    # The author is gone, and so is every article that was created for them.
+    assert (await client.get(f"/authors/{author['id']}")).status_code == 404
+    assert await _orphans(engine) == 0
+    async with engine.connect() as connection:
+        left = await connection.execute(text("SELECT count(*) FROM article WHERE author_id = :id"), author)
+        assert left.scalar_one() == 0
+    # The bystander and the counters are untouched.
+    assert (await client.get(f"/authors/{bystander['id']}")).status_code == 200
+    assert (await client.get("/articles")).headers["x-total-count"] == "0"
+    print(f"\ndelete issued after {delete_after} creates: { {int(k): v for k, v in answers.items()} }")
+
+
+async def test_concurrent_patches_and_deletes_of_one_article(app: Litestar, engine: AsyncEngine) -> None:
+    async with concurrent_client(app) as client:
+        await _race_patches_against_deletion(client, engine)
+
+
+async def _race_patches_against_deletion(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
+    author = await create_author(client)
+    created = await client.post("/articles", json={"title": "T", "content": "C", "author_id": author["id"]})
+    article_id = created.json()["id"]
+
+    async def patch(n: int) -> int:
+        response = await client.patch(f"/articles/{article_id}", json={"title": f"T{n}"})
+        if response.status_code == 404:  # deleted before or while it was being updated
+            assert_problem(response, 404, detail="Article does not exist")
+        return response.status_code
+
+    async def delete() -> int:
+        return (await client.delete(f"/articles/{article_id}")).status_code
+
+    statuses = await asyncio.gather(*[patch(n) for n in range(20)], delete(), *[patch(n) for n in range(20, 40)])
+    assert statuses[20] == 204
+    assert set(statuses) <= {200, 204, 404}, Counter(statuses)
+    assert await _orphans(engine) == 0
+    assert (await client.get(f"/articles/{article_id}")).status_code == 404
