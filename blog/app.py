@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from blog.controllers import ArticleController, AuthorController, HealthController
 from blog.database import check_schema_is_current, sqlalchemy_config, sqlalchemy_plugin
-from blog.dtos import require_json_body
 from blog.errors import problem_details_plugin
+from blog.request_hooks import before_request
 from blog.settings import AppSettings, Settings, load_settings
 
 API_DESCRIPTION = """\
@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[sqlalchemy_plugin(db_config), problem_details_plugin()],
         on_startup=[refuse_stale_schema] if settings.app.check_migrations else [],
         openapi_config=openapi_config(settings.app),
-        before_request=require_json_body,
+        before_request=before_request,
         request_max_body_size=settings.app.max_body_size,
         response_cache_config=ResponseCacheConfig(),
         debug=settings.app.debug,

@@ -9,53 +9,28 @@ annotations (``blog.models``), so POST and PATCH enforce the same ones.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Generator
 from functools import cache
-from typing import Annotated, Any, TypeVar, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_args, get_origin, get_type_hints
 
 import msgspec
 from advanced_alchemy.extensions.litestar import SQLAlchemyDTO, SQLAlchemyDTOConfig
-from litestar import Request
 from litestar.dto.data_structures import DTOFieldDefinition
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import ValidationException
+from litestar.openapi.spec import Reference, Schema
 from litestar.params import KwargDefinition
-from litestar.status_codes import HTTP_415_UNSUPPORTED_MEDIA_TYPE
+from litestar.typing import FieldDefinition
 from sqlalchemy.orm import DeclarativeBase, Mapped
 
 from blog.models import Article, Author
 
+if TYPE_CHECKING:
+    # Litestar keeps the schema creator private; DTOs receive it only to build their schema.
+    from litestar._openapi.schema_generation import SchemaCreator
+
 ModelT = TypeVar("ModelT", bound=DeclarativeBase)
 
 SERVER_SET = frozenset({"id", "created_at", "updated_at"})
-BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-JSON_MEDIA_TYPE = re.compile(r"application/(?:[\w.-]+\+)?json")
-
-
-def require_json_body(request: Request[Any, Any, Any]) -> None:
-    """Answer 415 to a request body that is not declared JSON, before the body is read.
-
-    Litestar would decode any body as JSON whatever its ``Content-Type``; a client that
-    sends a form or plain text should learn that its media type is wrong, not get a
-    confusing parse error. A bodiless request without a ``Content-Type`` goes on (to a 400).
-    """
-    if request.method not in BODY_METHODS:
-        return
-    media_type = request.content_type[0]
-    if JSON_MEDIA_TYPE.fullmatch(media_type):
-        return
-    if (
-        not media_type
-        and request.headers.get("content-length", "0") == "0"
-        and "transfer-encoding" not in request.headers
-    ):
-        return
-    sent = f"`{media_type}`" if media_type else "no Content-Type"
-    raise HTTPException(
-        status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-        detail=f"The request body must be `application/json`; it was sent with {sent}.",
-        headers={"Accept-Post": "application/json", "Accept-Patch": "application/json"},
-    )
 
 
 def _write_config(*, relationship: str, partial: bool = False) -> SQLAlchemyDTOConfig:
@@ -81,7 +56,21 @@ def _field_constraints(model: type[Any]) -> dict[str, Any]:
     return constrained
 
 
-class WriteDTO(SQLAlchemyDTO[ModelT]):
+class ModelDTO(SQLAlchemyDTO[ModelT]):
+    """The base of every DTO here: each field is documented from the model's annotation as written.
+
+    Litestar would otherwise copy the limits into its transfer model as ``msgspec``
+    constraints, which a partial DTO cannot hold and which it documents with the id bounds
+    rounded to floats; ``WriteDTO`` applies the limits itself.
+    """
+
+    @classmethod
+    def generate_field_definitions(cls, model_type: type[Any]) -> Generator[DTOFieldDefinition, None, None]:
+        for definition in super().generate_field_definitions(model_type):
+            yield dataclasses.replace(definition, passthrough_constraints=False)
+
+
+class WriteDTO(ModelDTO[ModelT]):
     """A request-body DTO that checks each field sent strictly against the model's limits.
 
     Two gaps in Litestar's DTO decoding are closed here, in one place for POST and PATCH:
@@ -92,9 +81,14 @@ class WriteDTO(SQLAlchemyDTO[ModelT]):
     """
 
     @classmethod
-    def generate_field_definitions(cls, model_type: type[Any]) -> Generator[DTOFieldDefinition, None, None]:
-        for definition in super().generate_field_definitions(model_type):
-            yield dataclasses.replace(definition, passthrough_constraints=False)
+    def create_openapi_schema(
+        cls, field_definition: FieldDefinition, handler_id: str, schema_creator: SchemaCreator
+    ) -> Reference | Schema:
+        """The body's schema, saying (as ``forbid_unknown_fields`` enforces) that no other field is allowed."""
+        schema = super().create_openapi_schema(field_definition, handler_id, schema_creator)
+        body = schema_creator.schema_registry.from_reference(schema).schema if isinstance(schema, Reference) else schema
+        body.additional_properties = False
+        return schema
 
     def decode_bytes(self, value: bytes) -> Any:
         data = super().decode_bytes(value)
@@ -102,6 +96,9 @@ class WriteDTO(SQLAlchemyDTO[ModelT]):
         errors = []
         for name, field_value in msgspec.json.decode(value).items():
             if name in constraints:
+                if isinstance(field_value, float) and field_value.is_integer():
+                    # JSON Schema, and so the OpenAPI document, counts `7.0` as an integer.
+                    field_value = int(field_value)
                 try:
                     msgspec.convert(field_value, constraints[name])
                 except msgspec.ValidationError as exc:
@@ -111,7 +108,7 @@ class WriteDTO(SQLAlchemyDTO[ModelT]):
         return data
 
 
-class AuthorRead(SQLAlchemyDTO[Author]):
+class AuthorRead(ModelDTO[Author]):
     """An author as the API shows it."""
 
     config = SQLAlchemyDTOConfig(exclude={"articles"})
@@ -129,7 +126,7 @@ class AuthorUpdate(WriteDTO[Author]):
     config = _write_config(relationship="articles", partial=True)
 
 
-class ArticleRead(SQLAlchemyDTO[Article]):
+class ArticleRead(ModelDTO[Article]):
     """An article as the API shows it."""
 
     config = SQLAlchemyDTOConfig(exclude={"author"})

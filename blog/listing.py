@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
+import msgspec
 from advanced_alchemy.extensions.litestar.providers import FilterConfig, create_filter_dependencies
 from advanced_alchemy.filters import (
     BeforeAfter,
@@ -36,10 +37,12 @@ from advanced_alchemy.service import find_filter
 from litestar import Request, Response
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency, Provide
+from litestar.exceptions import ValidationException
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
 from litestar.params import QueryParameter, SkipValidation
 from msgspec import Meta
 
-from blog.models import MAX_ID
+from blog.models import ID_BOUNDS, MAX_ID
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -172,40 +175,58 @@ def provide_limit_offset(
 def provide_id_filter(
     ids: Annotated[
         list[BoundedId] | None,
-        QueryParameter(description="Only these ids (repeat the parameter).", max_items=MAX_PAGE_SIZE),
+        QueryParameter(
+            description="Only these ids (repeat the parameter).",
+            max_items=MAX_PAGE_SIZE,
+            # Litestar documents no bounds for a list's items; these are BoundedId's.
+            schema_extra={"items": Schema(type=OpenAPIType.INTEGER, minimum=1, maximum=MAX_ID)},
+        ),
     ] = None,
 ) -> CollectionFilter[int] | None:
     return CollectionFilter(field_name="id", values=ids) if ids else None
 
 
+def _moment_query(description: str) -> Any:
+    # A timestamp is taken as a string and parsed strictly by `_moment`: Litestar's lenient
+    # query decoding would also read a number as Unix time, which `date-time` is not.
+    return QueryParameter(description=description, schema_extra={"format": OpenAPIFormat.DATE_TIME})
+
+
 def provide_created_filter(
-    createdBefore: Annotated[datetime | None, QueryParameter(description="Only rows created before this.")] = None,
-    createdAfter: Annotated[datetime | None, QueryParameter(description="Only rows created after this.")] = None,
+    createdBefore: Annotated[str | None, _moment_query("Only rows created before this (ISO 8601).")] = None,
+    createdAfter: Annotated[str | None, _moment_query("Only rows created after this (ISO 8601).")] = None,
 ) -> BeforeAfter | None:
-    return _range("created_at", createdBefore, createdAfter)
+    return _range("created_at", _moment("createdBefore", createdBefore), _moment("createdAfter", createdAfter))
 
 
 def provide_updated_filter(
-    updatedBefore: Annotated[datetime | None, QueryParameter(description="Only rows updated before this.")] = None,
-    updatedAfter: Annotated[datetime | None, QueryParameter(description="Only rows updated after this.")] = None,
+    updatedBefore: Annotated[str | None, _moment_query("Only rows updated before this (ISO 8601).")] = None,
+    updatedAfter: Annotated[str | None, _moment_query("Only rows updated after this (ISO 8601).")] = None,
 ) -> BeforeAfter | None:
-    return _range("updated_at", updatedBefore, updatedAfter)
+    return _range("updated_at", _moment("updatedBefore", updatedBefore), _moment("updatedAfter", updatedAfter))
 
 
 def _range(column: str, before: datetime | None, after: datetime | None) -> BeforeAfter | None:
     # None, not an empty range, when unused: the listing can then tell an unfiltered query.
-    return BeforeAfter(column, _utc(before), _utc(after)) if before or after else None
+    return BeforeAfter(column, before, after) if before or after else None
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    # A datetime without an offset is read as UTC, the timezone of every stored timestamp.
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+def _moment(parameter: str, value: str | None) -> datetime | None:
+    """``value`` as an aware datetime; one without an offset is UTC, like every stored timestamp."""
+    if value is None:
+        return None
+    try:
+        moment = msgspec.convert(value, datetime)
+    except msgspec.ValidationError:
+        reason = "Expected an ISO 8601 date-time, e.g. `2025-01-31T12:00:00Z`"
+        raise ValidationException(
+            detail=f"Invalid {parameter}", extra=[{"key": parameter, "message": reason, "source": "query"}]
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def provide_author_filter(
-    author_id: Annotated[
-        int | None, QueryParameter(ge=1, le=MAX_ID, description="Only this author's articles.")
-    ] = None,
+    author_id: Annotated[int | None, QueryParameter(**ID_BOUNDS, description="Only this author's articles.")] = None,
 ) -> CollectionFilter[int] | None:
     return CollectionFilter(field_name="author_id", values=[author_id]) if author_id is not None else None
 

@@ -6,7 +6,7 @@ these models validate request bodies with the same limits the API contract state
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from advanced_alchemy.base import IdentityAuditBase
 from litestar.params import KwargDefinition
@@ -15,6 +15,21 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 MAX_ID = 2**63 - 1
 """Ids are PostgreSQL ``bigint``; anything outside 1..MAX_ID cannot name a row."""
+
+
+class _SchemaExtra(dict[str, Any]):
+    """A ``schema_extra`` that hashes: SQLAlchemy and ``typing`` hash the annotations holding it."""
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(self.items()))
+
+
+ID_BOUNDS: dict[str, Any] = {"ge": 1, "le": MAX_ID, "schema_extra": _SchemaExtra(minimum=1, maximum=MAX_ID)}
+"""Keyword arguments bounding an id in a ``KwargDefinition`` (or a path or query parameter).
+
+``schema_extra`` restates the bounds because Litestar writes ``ge``/``le`` into the OpenAPI
+document as floats, where MAX_ID rounds up to 2**63: an id the API would refuse.
+"""
 
 _NO_CONTROL = r"[^\x00-\x1f\x7f]"
 _NO_CONTROL_BUT_BREAKS = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
@@ -43,7 +58,7 @@ Title = Annotated[str, _text(200, _NO_CONTROL, "1 to 200 characters on one line,
 Content = Annotated[
     str, _text(100_000, _NO_CONTROL_BUT_BREAKS, "1 to 100,000 characters, not blank; line breaks allowed.")
 ]
-AuthorRef = Annotated[int, KwargDefinition(ge=1, le=MAX_ID, description="The id of an existing author.")]
+AuthorRef = Annotated[int, KwargDefinition(**ID_BOUNDS, description="The id of an existing author.")]
 
 
 class Author(IdentityAuditBase):

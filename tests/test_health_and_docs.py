@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 from litestar.testing import AsyncTestClient
@@ -82,3 +83,20 @@ async def test_write_schemas_hold_only_writable_fields(client: AsyncTestClient) 
     assert set(create["properties"]) == {"first_name", "last_name"}
     assert set(create["required"]) == {"first_name", "last_name"}
     assert create["properties"]["first_name"]["maxLength"] == 100
+    assert create["additionalProperties"] is False  # unknown fields are a 400, and the schema says so
+
+
+async def test_documented_bounds_and_media_types_are_exact(client: AsyncTestClient) -> None:
+    """What a generated client or a fuzzer reads must be what the server enforces."""
+    raw = (await client.get("/docs/openapi.json")).text
+    document = json.loads(raw)
+    # A float 9.223372036854776e18 would be 2**63, an id the server refuses.
+    assert "9.223372036854776e" not in raw
+    assert raw.count(str(2**63 - 1)) >= 5
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                assert "" not in response.get("content", {}), (method, path, status)
+    for name, schema in document["components"]["schemas"].items():
+        if name.endswith("RequestBody"):
+            assert schema["additionalProperties"] is False, name

@@ -48,7 +48,7 @@ BAD_VALUES: list[Any] = [
     {},
     ["a"],
 ]
-BAD_AUTHOR_IDS: list[Any] = [0, -1, BIG, -BIG, 10**30, "1", "one", 1.5, True, None, [], {}]
+BAD_AUTHOR_IDS: list[Any] = [0, -1, BIG, -BIG, 10**30, 1e300, 0.0, "1", "one", 1.5, True, None, [], {}]
 
 
 def _authors_bodies() -> list[tuple[dict[str, Any], str]]:
@@ -154,6 +154,8 @@ async def test_a_body_over_one_mebibyte_is_413(client: AsyncTestClient, engine: 
         {"searchString": "x" * 201},
         {"searchIgnoreCase": "maybe"},
         {"createdBefore": "yesterday"},
+        {"createdBefore": "0.5"},  # a number is not taken as Unix time
+        {"updatedAfter": "1700000000"},
         {"updatedAfter": "2026-13-01T00:00:00Z"},
         {"ids": "0"},
         {"ids": str(BIG)},
@@ -176,6 +178,32 @@ async def test_out_of_range_path_ids_are_400(client: AsyncTestClient, path: str,
         pytest.skip("GET only")
     response = await client.request(method, path, json={} if method == "PATCH" else None)
     assert_problem(response, 400)
+
+
+async def test_integral_number_is_an_integer(client: AsyncTestClient) -> None:
+    """JSON Schema counts `7.0` as an integer, so the API takes it as one."""
+    author = (await client.post("/authors", json={"first_name": "A", "last_name": "B"})).json()
+    body = {"title": "T", "content": "C", "author_id": float(author["id"])}
+    response = await client.post("/articles", json=body)
+    assert response.status_code == 201, response.text
+    assert response.json()["author_id"] == author["id"]
+    assert isinstance(response.json()["author_id"], int)
+
+
+@pytest.mark.parametrize(
+    ("path", "allow"),
+    [
+        ("/authors", "GET, OPTIONS, POST"),
+        ("/authors/1", "DELETE, GET, OPTIONS, PATCH"),
+        ("/authors/1/articles", "GET, OPTIONS"),
+        ("/articles", "GET, OPTIONS, POST"),
+        ("/articles/1", "DELETE, GET, OPTIONS, PATCH"),
+    ],
+)
+async def test_options_lists_every_method(client: AsyncTestClient, path: str, allow: str) -> None:
+    response = await client.options(path)
+    assert response.status_code == 204
+    assert response.headers["allow"] == allow
 
 
 async def test_unsupported_method_is_405_problem(client: AsyncTestClient) -> None:

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from litestar.params import PathParameter
 
-from blog.models import MAX_ID
+from blog.models import ID_BOUNDS
 
-AuthorId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The author's id.")]
-ArticleId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The article's id.")]
+AuthorId = Annotated[int, PathParameter(**ID_BOUNDS, description="The author's id.")]
+ArticleId = Annotated[int, PathParameter(**ID_BOUNDS, description="The article's id.")]
