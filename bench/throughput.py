@@ -1,0 +1,151 @@
+"""Throughput and latency of the app against the bare-driver floor, under wrk.
+
+    python -m bench.throughput                # 3 runs of 10 s per endpoint, 32 connections
+    python -m bench.throughput --reuse        # keep and reuse the generated database
+
+Creates ``bench_throughput`` (10k authors, 100k articles) with the data generator, then for
+each run starts the floor (``bench/floor.py``) and the app, each under uvicorn with one
+worker, uvloop and httptools, and drives every endpoint with ``wrk`` (a separate process;
+fixed connections and duration, after a warm-up). Prints per endpoint the medians over the
+runs of requests/s, p50 and p99 latency, and errors; the app/floor ratio (``POST`` is
+compared with the floor's ``GET /articles/{id}``); and each server's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.common import app_server, prepare_database, serve
+
+AUTHORS = 10_000
+ARTICLES = 100_000
+APP_PORT, FLOOR_PORT = 8765, 8766
+
+# wrk scripts: each thread draws its own ids (seeded by its number, so runs are comparable).
+_RANDOM = """
+local counter = 0
+function setup(thread) counter = counter + 1; thread:set("seed", counter) end
+function init(args) math.randomseed(seed * 7919) end
+"""
+SCRIPTS = {
+    "GET /articles/{id}": _RANDOM + f'request = function() return wrk.format("GET", "/articles/" .. '
+    f"math.random(1, {ARTICLES})) end",
+    "GET /articles": 'request = function() return wrk.format("GET", "/articles") end',
+    "GET /authors/{id}": _RANDOM + f'request = function() return wrk.format("GET", "/authors/" .. '
+    f"math.random(1, {AUTHORS})) end",
+    "POST /articles": _RANDOM
+    + 'request = function() return wrk.format("POST", "/articles", {["Content-Type"] = "application/json"}, '
+    + f'\'{{"title": "Benchmarked", "content": "A body.", "author_id": \' .. math.random(1, {AUTHORS}) '
+    + "..  '}') end",
+}
+READS = ("GET /articles/{id}", "GET /articles", "GET /authors/{id}")
+FLOOR_OF = {"POST /articles": "GET /articles/{id}"}  # a write is compared with the floor's read
+
+
+@dataclass
+class Result:
+    rps: float
+    p50: float
+    p99: float
+    errors: int
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(number) * _UNITS[unit]
+
+
+def wrk(port: int, script: Path, seconds: int, connections: int) -> Result:
+    argv = ["wrk", f"-c{connections}", "-t2", f"-d{seconds}s", "--latency", "-s", str(script)]
+    output = subprocess.run([*argv, f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    errors = int(non_2xx.group(1)) if non_2xx else 0
+    errors += sum(int(n) for n in sockets.groups()) if sockets else 0
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    return Result(rps, _ms(latency["50"]), _ms(latency["99"]), errors)
+
+
+def peak_rss_mib(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024  # type: ignore[union-attr]
+
+
+def floor_server(database: str, port: int) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
+    argv = [sys.executable, "-m", "uvicorn", "bench.floor:app", "--port", str(port)]
+    argv += ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
+    dsn = database.replace("postgresql+asyncpg://", "postgresql://")
+    return serve(argv, port, env={"FLOOR_DSN": dsn})
+
+
+def run_once(database: str, scripts: dict[str, Path], args: argparse.Namespace) -> dict[str, dict[str, Result]]:
+    results: dict[str, dict[str, Result]] = {"floor": {}, "app": {}}
+    rss: dict[str, float] = {}
+    for name, server in (("floor", floor_server(database, FLOOR_PORT)), ("app", app_server(database, APP_PORT))):
+        port = FLOOR_PORT if name == "floor" else APP_PORT
+        with server as process:
+            for endpoint, script in scripts.items():
+                if name == "floor" and endpoint not in READS:
+                    continue
+                wrk(port, script, args.warmup, args.connections)
+                results[name][endpoint] = wrk(port, script, args.duration, args.connections)
+            rss[name] = peak_rss_mib(process.pid)
+    print(f"  peak RSS: app {rss['app']:.0f} MiB, floor {rss['floor']:.0f} MiB")
+    results["rss"] = {name: Result(value, 0, 0, 0) for name, value in rss.items()}
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint and run")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up before each measurement")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--reuse", action="store_true", help="reuse bench_throughput if it exists")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install wrk")
+
+    database = prepare_database("bench_throughput", AUTHORS, ARTICLES, reuse=args.reuse)
+    with tempfile.TemporaryDirectory() as directory:
+        scripts = {}
+        for number, (endpoint, lua) in enumerate(SCRIPTS.items()):
+            scripts[endpoint] = Path(directory) / f"{number}.lua"
+            scripts[endpoint].write_text(lua)
+        runs = []
+        for run in range(args.runs):
+            print(f"run {run + 1} of {args.runs}")
+            runs.append(run_once(database, scripts, args))
+
+    def median(server: str, endpoint: str, field: str) -> float:
+        return statistics.median(getattr(run[server][endpoint], field) for run in runs)
+
+    print(f"\nmedians of {args.runs} runs; {args.duration} s per endpoint, {args.connections} connections, wrk -t2")
+    print(f"{'endpoint':<20}{'app req/s':>10}{'p50 ms':>8}{'p99 ms':>8}{'errors':>7}   ", end="")
+    print(f"{'floor req/s':>11}{'p50 ms':>8}{'p99 ms':>8}{'app/floor':>10}")
+    for endpoint in SCRIPTS:
+        app = [median("app", endpoint, field) for field in ("rps", "p50", "p99", "errors")]
+        line = f"{endpoint:<20}{app[0]:>10.0f}{app[1]:>8.2f}{app[2]:>8.2f}{app[3]:>7.0f}   "
+        reference = FLOOR_OF.get(endpoint, endpoint)
+        floor = [median("floor", reference, field) for field in ("rps", "p50", "p99")]
+        shown = floor if endpoint in READS else [floor[0], float("nan"), float("nan")]
+        line += f"{shown[0]:>11.0f}{shown[1]:>8.2f}{shown[2]:>8.2f}{app[0] / floor[0]:>9.0%}"
+        print(line)
+    print(f"peak RSS: app {median('rss', 'app', 'rps'):.0f} MiB, floor {median('rss', 'floor', 'rps'):.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
