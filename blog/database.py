@@ -8,6 +8,7 @@ becomes an error response instead of a 2xx for data that was never stored.
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from advanced_alchemy.config import AlembicAsyncConfig, AsyncSessionConfig
@@ -63,9 +64,20 @@ def _connect_args(settings: DatabaseSettings) -> dict[str, Any]:
     if settings.statement_timeout:
         # The server cancels a slow statement; the driver gives up a little later on a server
         # that stopped answering at all (a dead network never delivers the cancellation).
-        args["server_settings"] = {"statement_timeout": str(round(settings.statement_timeout * 1000))}
         args["command_timeout"] = settings.statement_timeout + COMMAND_TIMEOUT_MARGIN
+        if not settings.pgbouncer:  # PgBouncer refuses a connection that sets it
+            args["server_settings"] = {"statement_timeout": str(round(settings.statement_timeout * 1000))}
+    if settings.pgbouncer:
+        # Each transaction may run on another server connection, where a statement prepared
+        # on this one does not exist: cache none, and give each a name no other client uses.
+        args["statement_cache_size"] = 0
+        args["prepared_statement_cache_size"] = 0
+        args["prepared_statement_name_func"] = _unique_statement_name
     return args
+
+
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid.uuid4().hex}__"
 
 
 def sqlalchemy_config(settings: DatabaseSettings) -> SQLAlchemyAsyncConfig:

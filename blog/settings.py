@@ -56,6 +56,9 @@ class DatabaseSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """Seconds to wait for PostgreSQL to accept a new connection."""
     statement_timeout: float = 10.0
     """Seconds one SQL statement may run on PostgreSQL before it is cancelled (a 503); 0: no limit."""
+    pgbouncer: bool = False
+    """``url`` is a PgBouncer in transaction pooling mode: keep no prepared statement between
+    transactions, and send no ``statement_timeout`` (set it on the database role instead)."""
 
 
 class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

@@ -1,0 +1,154 @@
+"""Production serving: several uvicorn workers, and a real PgBouncer in transaction pooling mode.
+
+PgBouncer (Debian's ``pgbouncer``; ``.ci/run`` installs it) is started on a free port in
+front of the test server, with fewer server connections than the app has clients, so the
+app's transactions keep landing on server connections other clients prepared statements
+on. Without the setting, asyncpg's prepared statements collide there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import make_url
+
+from blog.app import create_app
+from blog.settings import AppSettings, DatabaseSettings, Settings
+from tests.test_concurrency import concurrent_client
+
+CONFIG = """\
+[databases]
+* = host={host} port={port}
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {listen_port}
+unix_socket_dir =
+auth_type = trust
+auth_file = {directory}/users.txt
+pool_mode = transaction
+default_pool_size = 2
+max_client_conn = 100
+logfile = {directory}/pgbouncer.log
+pidfile = {directory}/pgbouncer.pid
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def pgbouncer(database_url: str) -> Iterator[str]:
+    """A PgBouncer in front of the test database; yields the app's URL through it."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        pytest.skip("PgBouncer is PostgreSQL's")
+    binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    if not Path(binary).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must run the PgBouncer test: apt-get install pgbouncer")
+        pytest.skip("pgbouncer is not installed (apt-get install pgbouncer)")
+    port = _free_port()
+    with tempfile.TemporaryDirectory(prefix="pgbouncer-") as name:
+        directory = Path(name)
+        directory.chmod(0o777)  # PgBouncer will not run as root: it drops to `postgres`
+        (directory / "users.txt").write_text(f'"{url.username}" ""\n')
+        config = CONFIG.format(host=url.host, port=url.port or 5432, listen_port=port, directory=directory)
+        (directory / "pgbouncer.ini").write_text(config)
+        user = ["-u", "postgres"] if os.geteuid() == 0 else []
+        process = subprocess.Popen([binary, *user, str(directory / "pgbouncer.ini")])
+        try:
+            deadline = time.monotonic() + 10
+            while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+                assert process.poll() is None, "PgBouncer exited"
+                assert time.monotonic() < deadline, "PgBouncer did not start"
+                time.sleep(0.05)
+            yield url.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
+        finally:
+            process.terminate()
+            process.wait(10)
+
+
+async def _mixed_load(url: str, *, pgbouncer: bool) -> Counter[int]:
+    """200 requests, 20 at a time: creates, reads, lists and updates; the status codes seen."""
+    database = DatabaseSettings(url=url, pgbouncer=pgbouncer, pool_size=10, statement_timeout=0)
+    app = create_app(Settings(app=AppSettings(check_migrations=False), database=database))
+    statuses: Counter[int] = Counter()
+    async with concurrent_client(app) as client:
+        author = (await client.post("/authors", json={"first_name": "Pg", "last_name": "Bouncer"})).json()
+
+        async def one(number: int) -> None:
+            if number % 4 == 0:
+                body = {"title": f"T{number}", "content": "C", "author_id": author["id"]}
+                response = await client.post("/articles", json=body)
+            elif number % 4 == 1:
+                response = await client.get(f"/authors/{author['id']}")
+            elif number % 4 == 2:
+                response = await client.get("/articles", params={"author_id": author["id"]})
+            else:
+                response = await client.patch(f"/authors/{author['id']}", json={"first_name": f"Pg{number}"})
+            statuses[response.status_code] += 1
+
+        for start in range(0, 200, 20):
+            await asyncio.gather(*(one(number) for number in range(start, start + 20)))
+    return statuses
+
+
+def test_several_workers_serve_the_app(database_url: str) -> None:
+    """The README's production command, with two workers, on the test database."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("production serving is on PostgreSQL")
+    port = _free_port()
+    command = [sys.executable, "-m", "uvicorn", "--factory", "blog.app:create_app", "--workers", "2"]
+    command += ["--port", str(port), "--loop", "uvloop", "--http", "httptools", "--log-level", "warning"]
+    env = {**os.environ, "DATABASE_URL": database_url, "DATABASE_POOL_SIZE": "2", "DATABASE_MAX_OVERFLOW": "0"}
+    process = subprocess.Popen(command, env=env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"{base}/healthcheck", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert process.poll() is None, "uvicorn exited"
+            assert time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.1)
+        with httpx.Client(base_url=base) as client:
+            author = client.post("/authors", json={"first_name": "Two", "last_name": "Workers"}).json()
+            # Each new connection may land on either worker: every one reads the committed row.
+            for _ in range(20):
+                with httpx.Client(base_url=base) as fresh:
+                    assert fresh.get(f"/authors/{author['id']}").json() == author
+            assert client.delete(f"/authors/{author['id']}").status_code == 204
+    finally:
+        process.terminate()
+        process.wait(20)
+
+
+async def test_the_app_works_through_pgbouncer(pgbouncer: str) -> None:
+    statuses = await _mixed_load(pgbouncer, pgbouncer=True)
+    assert statuses == {200: 150, 201: 50}, statuses
+
+
+async def test_without_the_setting_pgbouncer_breaks_prepared_statements(pgbouncer: str) -> None:
+    """The control: the same load without ``pgbouncer = true`` fails, so the test above means something."""
+    statuses = await _mixed_load(pgbouncer, pgbouncer=False)
+    print(f"\nwithout the setting: {dict(statuses)}")
+    assert set(statuses) - {200, 201}, statuses
