@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import logging
 import uuid
+from functools import cached_property
 from typing import Any
 
 from advanced_alchemy.config import AlembicAsyncConfig, AsyncSessionConfig
 from advanced_alchemy.extensions.litestar import EngineConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
+from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state, set_aa_scope_state
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from litestar.datastructures import State
+from litestar.types import Scope
 from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from blog.settings import PROJECT_ROOT, DatabaseSettings
@@ -28,6 +32,7 @@ logger = logging.getLogger("blog.database")
 
 VERSION_TABLE = "alembic_version"
 """Alembic's default name; ``alembic`` and ``litestar database`` share this one table."""
+READ_METHODS = frozenset({"GET", "HEAD"})
 COMMAND_TIMEOUT_MARGIN = 2.0
 """Seconds the driver waits beyond ``statement_timeout`` before it gives up on the server."""
 UPGRADE_HINT = "Run `litestar database upgrade --no-prompt` (or `alembic upgrade head`)"
@@ -80,9 +85,36 @@ def _unique_statement_name() -> str:
     return f"__asyncpg_{uuid.uuid4().hex}__"
 
 
+class AutocommitReadsConfig(SQLAlchemyAsyncConfig):
+    """Advanced Alchemy's configuration, with a read request's session outside any transaction.
+
+    A read is one or two SELECTs; in a transaction it would pay a BEGIN and a ROLLBACK round
+    trip as well. Under PostgreSQL's READ COMMITTED every statement takes its own snapshot
+    anyway, so a GET loses nothing in autocommit mode and still sees every committed write.
+    Its session uses the same engine and pool, with ``isolation_level="AUTOCOMMIT"``; the
+    sessions of writes keep their transactions. Not used behind PgBouncer (see below).
+    """
+
+    @cached_property
+    def autocommit_engine(self) -> AsyncEngine:
+        return self.get_engine().execution_options(isolation_level="AUTOCOMMIT")
+
+    def provide_session(self, state: State, scope: Scope) -> AsyncSession:
+        if scope.get("method") not in READ_METHODS or get_aa_scope_state(scope, self.session_scope_key):
+            return super().provide_session(state, scope)
+        # As the parent does, but bound to the autocommit engine; kept where the plugin's
+        # before-send handler finds the session to close it.
+        session: AsyncSession = state[self.session_maker_app_state_key](bind=self.autocommit_engine)
+        set_aa_scope_state(scope, self.session_scope_key, session)
+        return session
+
+
 def sqlalchemy_config(settings: DatabaseSettings) -> SQLAlchemyAsyncConfig:
     """Advanced Alchemy's configuration: engine, sessions and the ``litestar database`` CLI."""
-    config = SQLAlchemyAsyncConfig(
+    # Behind PgBouncer a statement outside a transaction can be prepared on one server
+    # connection and run on another, so there reads keep their transactions.
+    config_type = SQLAlchemyAsyncConfig if settings.pgbouncer else AutocommitReadsConfig
+    config = config_type(
         connection_string=settings.url,
         engine_config=EngineConfig(
             echo=settings.echo,

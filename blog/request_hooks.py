@@ -18,8 +18,12 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 JSON_MEDIA_TYPE = re.compile(r"application/(?:[\w.-]+\+)?json")
 
 
-def before_request(request: Request[Any, Any, Any]) -> Response[None] | None:
-    """The app's ``before_request`` hook: each check below, in turn."""
+async def before_request(request: Request[Any, Any, Any]) -> Response[None] | None:
+    """The app's ``before_request`` hook: each check below, in turn.
+
+    ``async`` though it never waits: Litestar runs a plain function hook in a worker thread,
+    a thread hop on every request.
+    """
     if request.method == "OPTIONS":
         return answer_options(request)
     require_json_body(request)

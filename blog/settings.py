@@ -48,8 +48,11 @@ class DatabaseSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """SQLAlchemy URL; ``postgresql+asyncpg://user@host/db`` in production."""
     echo: bool = False
     """Log every SQL statement."""
-    pool_size: int = 10
-    max_overflow: int = 10
+    pool_size: int = 20
+    """Connections each worker keeps open."""
+    max_overflow: int = 0
+    """Extra connections opened under a burst and closed on return; each costs a connect on
+    the request that needs it, so the default pool is fixed and a burst waits instead."""
     pool_timeout: float = 5.0
     """Seconds a request waits for a free connection before it fails with 503."""
     connect_timeout: float = 5.0

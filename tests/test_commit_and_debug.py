@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlalchemy import text
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.helpers import assert_problem, count_rows, create_author
@@ -64,3 +64,24 @@ async def test_debug_mode_keeps_4xx_answers(client: AsyncTestClient) -> None:
     response = await client.get("/nowhere")
     assert_problem(response, 404)
     assert "Traceback" not in response.text
+
+
+async def test_reads_run_outside_transactions_and_writes_inside(client: AsyncTestClient) -> None:
+    """A GET's statements autocommit (no BEGIN/ROLLBACK round trips); a write keeps its transaction."""
+    seen: list[tuple[str, str | None]] = []
+
+    def record(conn: Connection, cursor: object, statement: str, *_: object) -> None:
+        seen.append((statement.split()[0], conn.get_execution_options().get("isolation_level")))
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        author = await create_author(client)
+        writes, seen[:] = list(seen), []
+        assert (await client.get(f"/authors/{author['id']}")).status_code == 200
+        assert (await client.get("/articles", params={"author_id": author["id"]})).status_code == 200
+        reads = list(seen)
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    assert ("INSERT", None) in writes
+    assert reads
+    assert all(level == "AUTOCOMMIT" for _, level in reads), reads

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import make_url
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from blog.app import create_app
 from blog.settings import AppSettings, DatabaseSettings, Settings
@@ -152,3 +153,16 @@ async def test_without_the_setting_pgbouncer_breaks_prepared_statements(pgbounce
     statuses = await _mixed_load(pgbouncer, pgbouncer=False)
     print(f"\nwithout the setting: {dict(statuses)}")
     assert set(statuses) - {200, 201}, statuses
+
+
+async def test_each_app_closes_its_connections_at_shutdown(database_url: str, engine: AsyncEngine) -> None:
+    """Advanced Alchemy 1.12 disposes only the first app's engine in a process; ours all close."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("counts PostgreSQL backends")
+    for _ in range(3):
+        app = create_app(Settings(app=AppSettings(check_migrations=False), database=DatabaseSettings(url=database_url)))
+        async with concurrent_client(app) as client:
+            await asyncio.gather(*(client.get("/authors") for _ in range(15)))
+    async with engine.connect() as connection:
+        others = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        assert (await connection.execute(text(others))).scalar_one() == 0
