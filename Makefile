@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint migrate
+.PHONY: run test lint migrate bench
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -31,3 +31,8 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check blog tests migrations bench
 	$(BIN)/ruff format --check blog tests migrations bench
 	$(BIN)/mypy
+
+## The throughput benchmark against the bare-driver floor (README, "Performance"); needs PostgreSQL and wrk.
+bench: $(BIN)/.installed
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk || { echo "bench needs wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python -m bench.throughput $(ARGS)
