@@ -96,8 +96,15 @@ def serve(argv: list[str], port: int, env: dict[str, str] | None = None) -> Iter
         process.wait(10)
 
 
-def app_server(database: str, port: int, *extra: str) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
-    """The app under uvicorn: one worker, uvloop and httptools, no access log."""
-    argv = [sys.executable, "-m", "uvicorn", "--factory", "blog.app:create_app", "--port", str(port)]
+def uvicorn_server(
+    target: list[str], port: int, env: dict[str, str], *extra: str
+) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
+    """``target`` under uvicorn: one worker unless ``extra`` says otherwise, uvloop and httptools, no access log."""
+    argv = [sys.executable, "-m", "uvicorn", *target, "--port", str(port)]
     argv += ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning", *extra]
-    return serve(argv, port, env={"DATABASE_URL": database})
+    return serve(argv, port, env=env)
+
+
+def app_server(database: str, port: int, *extra: str) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
+    """The app under uvicorn on ``database``."""
+    return uvicorn_server(["--factory", "blog.app:create_app"], port, {"DATABASE_URL": database}, *extra)

@@ -24,7 +24,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import app_server, prepare_database, serve
+from bench.common import app_server, prepare_database, uvicorn_server
 
 AUTHORS = 10_000
 ARTICLES = 100_000
@@ -85,27 +85,30 @@ def peak_rss_mib(pid: int) -> float:
 
 
 def floor_server(database: str, port: int) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
-    argv = [sys.executable, "-m", "uvicorn", "bench.floor:app", "--port", str(port)]
-    argv += ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
     dsn = database.replace("postgresql+asyncpg://", "postgresql://")
-    return serve(argv, port, env={"FLOOR_DSN": dsn})
+    return uvicorn_server(["bench.floor:app"], port, {"FLOOR_DSN": dsn})
 
 
-def run_once(database: str, scripts: dict[str, Path], args: argparse.Namespace) -> dict[str, dict[str, Result]]:
-    results: dict[str, dict[str, Result]] = {"floor": {}, "app": {}}
-    rss: dict[str, float] = {}
-    for name, server in (("floor", floor_server(database, FLOOR_PORT)), ("app", app_server(database, APP_PORT))):
-        port = FLOOR_PORT if name == "floor" else APP_PORT
-        with server as process:
+@dataclass
+class Run:
+    results: dict[str, dict[str, Result]]
+    """Per server (``app``, ``floor``), per endpoint."""
+    peak_rss: dict[str, float]
+    """Per server, MiB."""
+
+
+def run_once(database: str, scripts: dict[str, Path], args: argparse.Namespace) -> Run:
+    run = Run(results={"floor": {}, "app": {}}, peak_rss={})
+    for name, port, start in (("floor", FLOOR_PORT, floor_server), ("app", APP_PORT, app_server)):
+        with start(database, port) as process:
             for endpoint, script in scripts.items():
                 if name == "floor" and endpoint not in READS:
                     continue
                 wrk(port, script, args.warmup, args.connections)
-                results[name][endpoint] = wrk(port, script, args.duration, args.connections)
-            rss[name] = peak_rss_mib(process.pid)
-    print(f"  peak RSS: app {rss['app']:.0f} MiB, floor {rss['floor']:.0f} MiB")
-    results["rss"] = {name: Result(value, 0, 0, 0) for name, value in rss.items()}
-    return results
+                run.results[name][endpoint] = wrk(port, script, args.duration, args.connections)
+            run.peak_rss[name] = peak_rss_mib(process.pid)
+    print(f"  peak RSS: app {run.peak_rss['app']:.0f} MiB, floor {run.peak_rss['floor']:.0f} MiB")
+    return run
 
 
 def main() -> None:
@@ -131,7 +134,7 @@ def main() -> None:
             runs.append(run_once(database, scripts, args))
 
     def median(server: str, endpoint: str, field: str) -> float:
-        return statistics.median(getattr(run[server][endpoint], field) for run in runs)
+        return float(statistics.median(getattr(run.results[server][endpoint], field) for run in runs))
 
     print(f"\nmedians of {args.runs} runs; {args.duration} s per endpoint, {args.connections} connections, wrk -t2")
     print(f"{'endpoint':<20}{'app req/s':>10}{'p50 ms':>8}{'p99 ms':>8}{'errors':>7}   ", end="")
@@ -144,7 +147,8 @@ def main() -> None:
         shown = floor if endpoint in READS else [floor[0], float("nan"), float("nan")]
         line += f"{shown[0]:>11.0f}{shown[1]:>8.2f}{shown[2]:>8.2f}{app[0] / floor[0]:>9.0%}"
         print(line)
-    print(f"peak RSS: app {median('rss', 'app', 'rps'):.0f} MiB, floor {median('rss', 'floor', 'rps'):.0f} MiB")
+    rss = {name: statistics.median(run.peak_rss[name] for run in runs) for name in ("app", "floor")}
+    print(f"peak RSS: app {rss['app']:.0f} MiB, floor {rss['floor']:.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
 from litestar.params import QueryParameter, SkipValidation
 from msgspec import Meta
 
-from blog.models import ID_BOUNDS, MAX_ID
+from blog.models import ID_BOUNDS, ID_SCHEMA_BOUNDS, MAX_ID
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -179,7 +179,7 @@ def provide_id_filter(
             description="Only these ids (repeat the parameter).",
             max_items=MAX_PAGE_SIZE,
             # Litestar documents no bounds for a list's items; these are BoundedId's.
-            schema_extra={"items": Schema(type=OpenAPIType.INTEGER, minimum=1, maximum=MAX_ID)},
+            schema_extra={"items": Schema(type=OpenAPIType.INTEGER, **ID_SCHEMA_BOUNDS)},
         ),
     ] = None,
 ) -> CollectionFilter[int] | None:

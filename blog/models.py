@@ -24,7 +24,8 @@ class _SchemaExtra(dict[str, Any]):
         return hash(tuple(self.items()))
 
 
-ID_BOUNDS: dict[str, Any] = {"ge": 1, "le": MAX_ID, "schema_extra": _SchemaExtra(minimum=1, maximum=MAX_ID)}
+ID_SCHEMA_BOUNDS = _SchemaExtra(minimum=1, maximum=MAX_ID)
+ID_BOUNDS: dict[str, Any] = {"ge": 1, "le": MAX_ID, "schema_extra": ID_SCHEMA_BOUNDS}
 """Keyword arguments bounding an id in a ``KwargDefinition`` (or a path or query parameter).
 
 ``schema_extra`` restates the bounds because Litestar writes ``ge``/``le`` into the OpenAPI

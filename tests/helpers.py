@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 from litestar.testing import AsyncTestClient
@@ -46,3 +47,10 @@ def assert_problem(
 async def count_rows(engine: AsyncEngine, table: str) -> int:
     async with engine.connect() as connection:
         return int((await connection.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one())
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

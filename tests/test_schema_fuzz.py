@@ -1,6 +1,6 @@
 """The API against its own OpenAPI document, fuzzed by Schemathesis over real HTTP.
 
-The app is served by uvicorn on a throwaway PostgreSQL database and Schemathesis runs every
+The app is served by uvicorn (as the benchmarks serve it) on a throwaway PostgreSQL database and Schemathesis runs every
 phase against it: the schema's examples, boundary values of every field and parameter
 (``coverage``), random requests (``fuzzing``) and request sequences that follow each
 ``Location`` header (``stateful``). ``--checks all`` fails the run on any 5xx, a response
@@ -16,45 +16,18 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import socket
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from blog.app import create_app
-from tests.conftest import create_postgres_database, drop_postgres_database, make_settings, migrate
+from bench.common import app_server
+from tests.conftest import create_postgres_database, drop_postgres_database, migrate
+from tests.helpers import free_port
 
 DEFAULT_SEED = "20261125"
 DEFAULT_MAX_EXAMPLES = "30"
-
-
-@contextmanager
-def serve(database_url: str) -> Iterator[str]:
-    """The app behind uvicorn on a free local port, in a thread of its own; yields its base URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(make_settings(database_url)), log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        for _ in range(200):
-            if server.started:
-                break
-            threading.Event().wait(0.05)
-        assert server.started, "uvicorn did not start"
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 def schemathesis(base_url: str) -> subprocess.CompletedProcess[str]:
@@ -79,9 +52,9 @@ async def test_api_matches_its_openapi_document_under_fuzzing() -> None:
     url = await create_postgres_database()
     try:
         await asyncio.to_thread(migrate, url)
-        with serve(url) as base_url:
-            # Schemathesis is synchronous and calls the server in this process: not on our loop.
-            result = await asyncio.to_thread(schemathesis, base_url)
+        port = free_port()
+        with app_server(url, port):
+            result = await asyncio.to_thread(schemathesis, f"http://127.0.0.1:{port}")
     finally:
         await drop_postgres_database(url)
     report = result.stdout + result.stderr

@@ -13,7 +13,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -25,8 +24,10 @@ import pytest
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.common import app_server
 from blog.app import create_app
 from blog.settings import AppSettings, DatabaseSettings, Settings
+from tests.helpers import free_port
 from tests.test_concurrency import concurrent_client
 
 CONFIG = """\
@@ -47,10 +48,9 @@ pidfile = {directory}/pgbouncer.pid
 """
 
 
-def _free_port() -> int:
+def _listening(port: int) -> bool:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def pgbouncer(database_url: str) -> Iterator[str]:
         if os.environ.get("CI") == "true":
             pytest.fail("CI must run the PgBouncer test: apt-get install pgbouncer")
         pytest.skip("pgbouncer is not installed (apt-get install pgbouncer)")
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory(prefix="pgbouncer-") as name:
         directory = Path(name)
         directory.chmod(0o777)  # PgBouncer will not run as root: it drops to `postgres`
@@ -75,7 +75,7 @@ def pgbouncer(database_url: str) -> Iterator[str]:
         process = subprocess.Popen([binary, *user, str(directory / "pgbouncer.ini")])
         try:
             deadline = time.monotonic() + 10
-            while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+            while not _listening(port):
                 assert process.poll() is None, "PgBouncer exited"
                 assert time.monotonic() < deadline, "PgBouncer did not start"
                 time.sleep(0.05)
@@ -114,33 +114,14 @@ def test_several_workers_serve_the_app(database_url: str) -> None:
     """The README's production command, with two workers, on the test database."""
     if not database_url.startswith("postgresql"):
         pytest.skip("production serving is on PostgreSQL")
-    port = _free_port()
-    command = [sys.executable, "-m", "uvicorn", "--factory", "blog.app:create_app", "--workers", "2"]
-    command += ["--port", str(port), "--loop", "uvloop", "--http", "httptools", "--log-level", "warning"]
-    env = {**os.environ, "DATABASE_URL": database_url, "DATABASE_POOL_SIZE": "2", "DATABASE_MAX_OVERFLOW": "0"}
-    process = subprocess.Popen(command, env=env)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{base}/healthcheck", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None, "uvicorn exited"
-            assert time.monotonic() < deadline, "the workers did not start"
-            time.sleep(0.1)
-        with httpx.Client(base_url=base) as client:
-            author = client.post("/authors", json={"first_name": "Two", "last_name": "Workers"}).json()
-            # Each new connection may land on either worker: every one reads the committed row.
-            for _ in range(20):
-                with httpx.Client(base_url=base) as fresh:
-                    assert fresh.get(f"/authors/{author['id']}").json() == author
-            assert client.delete(f"/authors/{author['id']}").status_code == 204
-    finally:
-        process.terminate()
-        process.wait(20)
+    port = free_port()
+    with app_server(database_url, port, "--workers", "2"), httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+        author = client.post("/authors", json={"first_name": "Two", "last_name": "Workers"}).json()
+        # Each new connection may land on either worker: every one reads the committed row.
+        for _ in range(20):
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}") as fresh:
+                assert fresh.get(f"/authors/{author['id']}").json() == author
+        assert client.delete(f"/authors/{author['id']}").status_code == 204
 
 
 async def test_the_app_works_through_pgbouncer(pgbouncer: str) -> None:
