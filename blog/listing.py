@@ -1,12 +1,13 @@
 """Listing endpoints: their query parameters (as filters) and their paging headers.
 
-The query parameters are Advanced Alchemy's standard filter dependencies
-(``create_filter_dependencies``), with four of its providers replaced where they accept
-what the database cannot take: ``orderBy`` must name a whitelisted column (Advanced Alchemy
-accepts any string), ``pageSize`` is capped at 100 (it has no upper bound), ``ids`` must be
-bigint ids (it takes strings), and ``searchString`` is bounded and free of control
-characters (PostgreSQL rejects NUL). The body of a listing stays a plain JSON array; the
-paging facts go in ``X-Total-Count`` and an RFC 8288 ``Link`` header.
+The query parameters are those of Advanced Alchemy's standard filter dependencies
+(``create_filter_dependencies``), with the same names and the same filters, provided as one
+dependency and bounded where Advanced Alchemy accepts what the database cannot take:
+``orderBy`` must name a whitelisted column (it accepts any string), ``pageSize`` is capped
+at 100 (it has no upper bound), ``ids`` must be bigint ids (it takes strings), and
+``searchString`` is bounded and free of control characters (PostgreSQL rejects NUL).
+The body of a listing stays a plain JSON array; the paging facts go in ``X-Total-Count``
+and an RFC 8288 ``Link`` header.
 """
 
 # Parameters carry the public, camelCase names of Advanced Alchemy's filters.
@@ -19,11 +20,10 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 from urllib.parse import urlencode
 
 import msgspec
-from advanced_alchemy.extensions.litestar.providers import FilterConfig, create_filter_dependencies
 from advanced_alchemy.filters import (
     BeforeAfter,
     CollectionFilter,
@@ -53,7 +53,6 @@ MAX_SEARCH_LENGTH = 200
 BoundedId = Annotated[int, Meta(ge=1, le=MAX_ID)]
 # The filters a handler receives: built by the providers below, so not validated again.
 Filters = NamedDependency[SkipValidation[list[FilterTypes]]]
-AuthorFilter = NamedDependency[SkipValidation[CollectionFilter[int] | None]]
 SortOrder = Literal["asc", "desc"]
 
 PAGING_HEADERS = [
@@ -82,34 +81,21 @@ class Listing:
     default_order: SortOrder
     search_fields: tuple[str, ...]
 
-    def filter_config(self) -> FilterConfig:
-        return FilterConfig(
-            id_filter=int,
-            created_at=True,
-            updated_at=True,
-            pagination_type="limit_offset",
-            pagination_size=DEFAULT_PAGE_SIZE,
-            search=",".join(self.search_fields),
-            search_ignore_case=False,
-            sort_field=self.default_sort,
-            sort_order=self.default_order,
-        )
+    def dependencies(self, *extra: Callable[..., StatementFilter | None]) -> dict[str, Provide]:
+        """The ``filters`` dependency: the listing's query parameters as Advanced Alchemy filters.
 
-    def dependencies(self) -> dict[str, Provide]:
-        """Advanced Alchemy's filter dependencies, ``filters`` among them, with ours swapped in.
-
-        Every provider is replaced: besides the gaps named above, Litestar names an invalid
-        parameter by its Python name, so each provider's parameters carry the public names.
+        ``extra`` providers add filters of their own (with their own query parameters).
         """
-        return {
-            **create_filter_dependencies(self.filter_config()),
-            "order_by_filter": Provide(self._order_by_provider(), sync_to_thread=False),
-            "limit_offset_filter": Provide(provide_limit_offset, sync_to_thread=False),
-            "id_filter": Provide(provide_id_filter, sync_to_thread=False),
-            "search_filter": Provide(self._search_provider(), sync_to_thread=False),
-            "created_filter": Provide(provide_created_filter, sync_to_thread=False),
-            "updated_filter": Provide(provide_updated_filter, sync_to_thread=False),
-        }
+        parts: list[Callable[..., StatementFilter | None]] = [
+            provide_id_filter,
+            provide_created_filter,
+            provide_limit_offset,
+            provide_updated_filter,
+            self._search_provider(),
+            self._order_by_provider(),
+            *extra,
+        ]
+        return {"filters": Provide(_all_of(parts), sync_to_thread=False)}
 
     def _order_by_provider(self) -> Callable[..., OrderBy]:
         def provide_order_by(orderBy: Any = None, sortOrder: Any = None) -> OrderBy:
@@ -130,7 +116,9 @@ class Listing:
     def _search_provider(self) -> Callable[..., SearchFilter]:
         fields = set(self.search_fields)
 
-        def provide_search(searchString: Any = None, searchIgnoreCase: Any = None) -> SearchFilter:
+        def provide_search(searchString: Any = None, searchIgnoreCase: Any = None) -> SearchFilter | None:
+            if searchString is None:
+                return None
             return SearchFilter(
                 field_name=fields,
                 value=searchString,
@@ -151,6 +139,30 @@ class Listing:
             ],
             searchIgnoreCase=Annotated[bool | None, QueryParameter(description="Match regardless of case.")],
         )
+
+
+def _all_of(providers: Sequence[Callable[..., StatementFilter | None]]) -> Callable[..., list[FilterTypes]]:
+    """One provider calling each of ``providers`` with its query parameters; the filters they return.
+
+    They are Advanced Alchemy's filter dependencies, provided as one: Litestar resolves a
+    handler's independent dependencies concurrently, each in a task of its own, which cost a
+    listing more than all its filters do (README, "Performance").
+    """
+    signatures = [inspect.signature(provider) for provider in providers]
+    calls = [(provider, tuple(signature.parameters)) for provider, signature in zip(providers, signatures, strict=True)]
+
+    def provide_filters(**query: Any) -> list[FilterTypes]:
+        found = (provider(**{name: query[name] for name in names}) for provider, names in calls)
+        return [cast("FilterTypes", part) for part in found if part is not None]
+
+    parameters = [
+        parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+        for signature in signatures
+        for parameter in signature.parameters.values()
+    ]
+    provide_filters.__signature__ = inspect.Signature(parameters, return_annotation=list[FilterTypes])  # type: ignore[attr-defined]
+    provide_filters.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": list[FilterTypes]}
+    return provide_filters
 
 
 def _with_parameters(provider: Callable[..., Any], **annotations: Any) -> Callable[..., Any]:

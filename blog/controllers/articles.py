@@ -15,7 +15,7 @@ from litestar.status_codes import HTTP_201_CREATED
 from blog.controllers.params import ArticleId
 from blog.dtos import ArticleCreate, ArticleRead, ArticleUpdate
 from blog.errors import problem_responses
-from blog.listing import PAGING_HEADERS, AuthorFilter, Filters, Listing, paged_response, provide_author_filter
+from blog.listing import PAGING_HEADERS, Filters, Listing, paged_response, provide_author_filter
 from blog.models import Article
 from blog.services import ArticleService, provide_article_service
 
@@ -40,10 +40,7 @@ class ArticleController(Controller):
         # Named because Litestar documents a DTO-encoded `Response` with an empty media type.
         media_type=MediaType.JSON,
         summary="List articles",
-        dependencies={
-            **ARTICLE_LISTING.dependencies(),
-            "author_filter": Provide(provide_author_filter, sync_to_thread=False),
-        },
+        dependencies=ARTICLE_LISTING.dependencies(provide_author_filter),
         response_headers=PAGING_HEADERS,
         responses=problem_responses(400),
     )
@@ -52,7 +49,6 @@ class ArticleController(Controller):
         request: Request[Any, Any, Any],
         articles: NamedDependency[ArticleService],
         filters: Filters,
-        author_filter: AuthorFilter,
     ) -> Response[Sequence[Article]]:
         """A page of articles, newest first unless `orderBy` says otherwise.
 
@@ -60,7 +56,7 @@ class ArticleController(Controller):
         `Link` points to the first, previous, next and last pages. `searchString` matches
         titles; `author_id` keeps one author's articles.
         """
-        items, total = await articles.list_page([*filters, author_filter] if author_filter else filters)
+        items, total = await articles.list_page(filters)
         return paged_response(request, items, total, filters)
 
     @post(
