@@ -158,15 +158,20 @@ _UNAVAILABLE = (OSError, TimeoutError, sqlalchemy.exc.TimeoutError, sqlalchemy.e
 _UNAVAILABLE_SQLSTATE_CLASSES = frozenset({"08", "53", "57"})
 
 
+def _sqlstate_class(exc: BaseException | None) -> str:
+    return str(getattr(exc, "sqlstate", None))[:2]
+
+
 def _database_unavailable(exc: BaseException) -> bool:
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, _UNAVAILABLE):
             return True
         if isinstance(cause, sqlalchemy.exc.DBAPIError):
-            sqlstate = getattr(cause.orig, "sqlstate", None)
-            if cause.connection_invalidated or str(sqlstate)[:2] in _UNAVAILABLE_SQLSTATE_CLASSES:
+            if cause.connection_invalidated or _sqlstate_class(cause.orig) in _UNAVAILABLE_SQLSTATE_CLASSES:
                 return True
+        elif _sqlstate_class(cause) in _UNAVAILABLE_SQLSTATE_CLASSES:
+            return True  # asyncpg's own error, from a read run on the driver (blog.services)
         cause = cause.__cause__
     return False
 

@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 from advanced_alchemy.exceptions import NotFoundError
+from sqlalchemy import inspect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from blog.database import sqlalchemy_config
+from blog.database import AutocommitReadsConfig, sqlalchemy_config
 from blog.models import Article
 from blog.services import ArticleService, AuthorService
 from blog.settings import DatabaseSettings
@@ -64,3 +65,38 @@ async def test_database_cascades_without_the_orm(session: AsyncSession, engine: 
     )
     await authors.delete_where(id=author.id, auto_commit=True)
     assert await ArticleService(session=session).count(Article.author_id == author.id) == 0
+
+
+async def test_a_read_by_id_sees_committed_writes_and_detaches(database_url: str, engine: AsyncEngine) -> None:
+    """``get_for_read`` returns what the ORM's ``get`` does, in a read's session (autocommit on
+    PostgreSQL, where it runs on the driver), and sees each write as soon as it is committed."""
+    await empty_tables(engine)
+    config = sqlalchemy_config(DatabaseSettings(url=database_url))
+    reads = config.autocommit_engine if isinstance(config, AutocommitReadsConfig) else config.get_engine()
+    try:
+        async with config.get_session() as write_session:
+            authors = AuthorService(session=write_session)
+            author = await authors.create({"first_name": "Ada", "last_name": "Lovelace"}, auto_commit=True)
+            article = await ArticleService(session=write_session).create(
+                {"title": "Notes", "content": "On the engine.", "author_id": author.id}, auto_commit=True
+            )
+            async with AsyncSession(reads, expire_on_commit=False) as read_session:
+                read = await ArticleService(session=read_session).get_for_read(article.id)
+                columns = ("id", "title", "content", "author_id", "created_at", "updated_at")
+                assert [getattr(read, c) for c in columns] == [getattr(article, c) for c in columns]
+                assert read.created_at.tzinfo is not None
+                if make_url(database_url).get_backend_name() == "postgresql":
+                    assert inspect(read).detached  # built from the row, in no session
+                    driver = (await (await read_session.connection()).get_raw_connection()).driver_connection
+                    assert not driver.is_in_transaction()  # no BEGIN, no ROLLBACK
+
+                await authors.update({"first_name": "Augusta"}, item_id=author.id, auto_commit=True)
+                assert (await AuthorService(session=read_session).get_for_read(author.id)).first_name == "Augusta"
+
+                await authors.delete(author.id, auto_commit=True)
+                for service, item_id in ((AuthorService, author.id), (ArticleService, article.id)):
+                    with pytest.raises(NotFoundError, match="does not exist"):
+                        await service(session=read_session).get_for_read(item_id)
+    finally:
+        await config.get_engine().dispose()
+        await empty_tables(engine)

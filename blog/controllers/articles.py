@@ -89,7 +89,7 @@ class ArticleController(Controller):
     )
     async def get_article(self, articles: NamedDependency[ArticleService], article_id: ArticleId) -> Article:
         """One article by id; 404 with `"detail": "Article does not exist"` if there is none."""
-        return await articles.get(article_id)
+        return await articles.get_for_read(article_id)
 
     @patch(
         "/{article_id:int}",

@@ -91,7 +91,7 @@ class AuthorController(Controller):
     )
     async def get_author(self, authors: NamedDependency[AuthorService], author_id: AuthorId) -> Author:
         """One author by id; 404 with `"detail": "Author does not exist"` if there is none."""
-        return await authors.get(author_id)
+        return await authors.get_for_read(author_id)
 
     @patch(
         "/{author_id:int}",
