@@ -171,7 +171,7 @@ def _database_unavailable(exc: BaseException) -> bool:
             if cause.connection_invalidated or _sqlstate_class(cause.orig) in _UNAVAILABLE_SQLSTATE_CLASSES:
                 return True
         elif _sqlstate_class(cause) in _UNAVAILABLE_SQLSTATE_CLASSES:
-            return True  # asyncpg's own error, from a read run on the driver (blog.services)
+            return True  # asyncpg's own error, from a read run on the driver (blog.repositories)
         cause = cause.__cause__
     return False
 

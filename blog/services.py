@@ -1,4 +1,4 @@
-"""Services: the business rules, on top of Advanced Alchemy's repositories.
+"""Services: the business rules, on top of the repositories (``blog.repositories``).
 
 Controllers call these and never touch the session. A service raises Advanced Alchemy's
 ``NotFoundError`` for a missing row; ``blog.errors`` maps it to a 404 in one place.
@@ -6,15 +6,12 @@ Controllers call these and never touch the session. A service raises Advanced Al
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from functools import cache
+from collections.abc import Sequence
 from typing import Any, TypeVar, cast
 
-import asyncpg
 from advanced_alchemy.exceptions import NotFoundError, RepositoryError
 from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from advanced_alchemy.filters import LimitOffset, OrderBy, StatementFilter
-from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import (
     ErrorMessages,
     ModelDictT,
@@ -23,84 +20,14 @@ from advanced_alchemy.service import (
     find_filter,
     is_dict,
 )
-from sqlalchemy import Dialect, Table, bindparam, func, inspect, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_scoped_session
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.ext.asyncio import AsyncSession, async_scoped_session
 from sqlalchemy.orm.exc import StaleDataError
 
-from blog.models import Article, Author, row_count
+from blog.models import Article, Author
+from blog.repositories import BlogRepository
 
 AUTHOR_NOT_FOUND = "Author does not exist"
 ARTICLE_NOT_FOUND = "Article does not exist"
-
-
-class BlogRepository(SQLAlchemyAsyncRepository[ModelT]):
-    """Advanced Alchemy's repository, plus a fast read by id and a constant-time row count."""
-
-    async def get_for_read(self, item_id: int) -> ModelT:
-        """The row with this id, for answering a read; ``NotFoundError`` if there is none.
-
-        On PostgreSQL outside a transaction (a GET's session, see ``blog.database``), the
-        SELECT runs as a prepared statement on the session's own asyncpg connection, and the
-        instance is built straight from the row. The ORM's way (compile-cache lookup,
-        execution context, result and identity-map machinery, each behind a greenlet switch)
-        costs as much again as the rest of the request (README, "Performance"). Elsewhere,
-        and for writes, it is Advanced Alchemy's ``get``.
-        """
-        connection = await self.session.connection()
-        driver = _asyncpg_in_autocommit(connection)
-        if driver is None:
-            return await self.get(item_id)
-        try:
-            row = await driver.fetchrow(_select_by_id(self.model_type, connection.dialect), item_id)
-        except BaseException as exc:
-            # SQLAlchemy did not see this statement fail, so it would pool the connection
-            # again; the id is valid, so the connection is to blame (a timeout leaves it closing).
-            await connection.invalidate(exc)
-            raise
-        if row is None:
-            messages = cast("dict[str, str]", self.error_messages or {})
-            raise NotFoundError(messages.get("not_found", "No such row"))
-        return detached(self.model_type, row)
-
-    async def count_all(self) -> int:
-        """All rows of the table, in constant time (``count(*)`` reads every row)."""
-        statement = select(func.coalesce(func.sum(row_count.c.n), 0)).where(
-            row_count.c.table_name == cast("Table", self.model_type.__table__).name
-        )
-        return int((await self.session.execute(statement)).scalar_one())
-
-
-def _asyncpg_in_autocommit(connection: AsyncConnection) -> asyncpg.Connection | None:
-    """The asyncpg connection under ``connection``, if that is one and it is outside any transaction."""
-    if connection.dialect.driver != "asyncpg" or connection.sync_connection is None:
-        return None
-    pooled = connection.sync_connection.connection
-    if not getattr(pooled.dbapi_connection, "autocommit", False):
-        return None
-    return cast("asyncpg.Connection", pooled.driver_connection)
-
-
-@cache
-def _select_by_id(model_type: type[Any], dialect: Dialect) -> str:
-    """``SELECT`` of every column by id, compiled once; columns named as the model's attributes."""
-    mapper = inspect(model_type)
-    columns = [attribute.columns[0].label(attribute.key) for attribute in mapper.column_attrs]
-    (key,) = mapper.primary_key
-    statement = select(*columns).where(key == bindparam("id", type_=key.type))
-    return str(statement.compile(dialect=dialect))
-
-
-def detached(model_type: type[ModelT], row: Mapping[str, Any]) -> ModelT:
-    """An instance holding ``row``'s values, as if loaded by a session since closed.
-
-    Set straight into the instance, as the ORM's loader does: the constructor would fire an
-    attribute event per column, ten times the cost.
-    """
-    instance = cast("ModelT", inspect(model_type).class_manager.new_instance())
-    instance.__dict__.update(row)
-    make_transient_to_detached(instance)
-    return instance
 
 
 RepoT = TypeVar("RepoT", bound=BlogRepository[Any])

@@ -69,7 +69,8 @@ async def test_database_cascades_without_the_orm(session: AsyncSession, engine: 
 
 async def test_a_read_by_id_sees_committed_writes_and_detaches(database_url: str, engine: AsyncEngine) -> None:
     """``get_for_read`` returns what the ORM's ``get`` does, in a read's session (autocommit on
-    PostgreSQL, where it runs on the driver), and sees each write as soon as it is committed."""
+    PostgreSQL, where it runs on the driver), and sees each write as soon as it is committed.
+    So does ``count_all``."""
     await empty_tables(engine)
     config = sqlalchemy_config(DatabaseSettings(url=database_url))
     reads = config.autocommit_engine if isinstance(config, AutocommitReadsConfig) else config.get_engine()
@@ -85,15 +86,18 @@ async def test_a_read_by_id_sees_committed_writes_and_detaches(database_url: str
                 columns = ("id", "title", "content", "author_id", "created_at", "updated_at")
                 assert [getattr(read, c) for c in columns] == [getattr(article, c) for c in columns]
                 assert read.created_at.tzinfo is not None
+                assert inspect(read).detached  # built from the row, in no session
                 if make_url(database_url).get_backend_name() == "postgresql":
-                    assert inspect(read).detached  # built from the row, in no session
                     driver = (await (await read_session.connection()).get_raw_connection()).driver_connection
                     assert not driver.is_in_transaction()  # no BEGIN, no ROLLBACK
+
+                assert await ArticleService(session=read_session).repository.count_all() == 1
 
                 await authors.update({"first_name": "Augusta"}, item_id=author.id, auto_commit=True)
                 assert (await AuthorService(session=read_session).get_for_read(author.id)).first_name == "Augusta"
 
                 await authors.delete(author.id, auto_commit=True)
+                assert await ArticleService(session=read_session).repository.count_all() == 0
                 for service, item_id in ((AuthorService, author.id), (ArticleService, article.id)):
                     with pytest.raises(NotFoundError, match="does not exist"):
                         await service(session=read_session).get_for_read(item_id)
