@@ -27,6 +27,7 @@ import msgspec
 from advanced_alchemy.filters import (
     BeforeAfter,
     CollectionFilter,
+    ComparisonFilter,
     FilterTypes,
     LimitOffset,
     OrderBy,
@@ -239,8 +240,13 @@ def _moment(parameter: str, value: str | None) -> datetime | None:
 
 def provide_author_filter(
     author_id: Annotated[int | None, QueryParameter(**ID_BOUNDS, description="Only this author's articles.")] = None,
-) -> CollectionFilter[int] | None:
-    return CollectionFilter(field_name="author_id", values=[author_id]) if author_id is not None else None
+) -> ComparisonFilter | None:
+    return of_author(author_id) if author_id is not None else None
+
+
+def of_author(author_id: int) -> ComparisonFilter:
+    """Only this author's rows: an equality, which (unlike a one-value ``IN``) runs on the driver."""
+    return ComparisonFilter(field_name="author_id", operator="eq", value=author_id)
 
 
 def _page_url(request: Request[Any, Any, Any], number: int, size: int) -> str:

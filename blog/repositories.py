@@ -11,18 +11,18 @@ through the session, so both ways give the same answer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from typing import Any, cast
 
 import asyncpg
 from advanced_alchemy.exceptions import NotFoundError
+from advanced_alchemy.filters import StatementFilter
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import ModelT
-from sqlalchemy import Dialect, Select, Table, bindparam, func, inspect, select
+from sqlalchemy import BindParameter, Dialect, Select, Table, bindparam, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import make_transient_to_detached
 
 from blog.models import row_count
 
@@ -41,7 +41,7 @@ class BlogRepository(SQLAlchemyAsyncRepository[ModelT]):
         if not rows:
             messages = cast("dict[str, str]", self.error_messages or {})
             raise NotFoundError(messages.get("not_found", "No such row"))
-        return detached(self.model_type, rows[0])
+        return instances(self.model_type, rows)[0]
 
     async def count_all(self) -> int:
         """All rows of the table, in constant time, from the trigger-kept ``row_count``.
@@ -51,20 +51,30 @@ class BlogRepository(SQLAlchemyAsyncRepository[ModelT]):
         rows = await self._read(_count_of(self.model_type), table=cast("Table", self.model_type.__table__).name)
         return int(rows[0]["total"])
 
+    async def list_for_read(self, *filters: StatementFilter) -> list[ModelT]:
+        """The rows ``filters`` select, in their order, as instances in no session."""
+        statement = _all_columns(self.model_type)
+        for statement_filter in filters:
+            statement = statement_filter.append_to_statement(statement, self.model_type)
+        return instances(self.model_type, await self._read(statement))
+
     async def _read(self, statement: Select[Any], **params: Any) -> Sequence[Mapping[str, Any]]:
         """The rows of ``statement``: on the driver when outside a transaction on asyncpg."""
         connection = await self.session.connection()
         driver = _asyncpg_in_autocommit(connection)
-        if driver is None:
+        # The key SQLAlchemy caches compiled statements by (as in its own caching examples):
+        # the statement's shape, and the values it holds.
+        cache_key = statement._generate_cache_key() if driver else None
+        prepared = _for_driver(_Shape(cache_key.key, statement), connection.dialect) if cache_key else None
+        if driver is None or cache_key is None or prepared is None:
             result = await self.session.execute(statement, params)
             return cast("Sequence[Mapping[str, Any]]", result.mappings().all())
-        prepared = _for_driver(statement, connection.dialect)
         try:
-            records = await driver.fetch(prepared.sql, *prepared.arguments(params))
+            records = await driver.fetch(prepared.sql, *prepared.arguments(cache_key.bindparams, params))
         except BaseException as exc:
             # SQLAlchemy did not see this statement fail, so it would pool the connection again;
-            # the statements here cannot fail on their data, so the connection is to blame (a
-            # timeout, for one, leaves it closing).
+            # a SELECT of valid parameters does not fail on its data, so the connection is to
+            # blame (a timeout, for one, leaves it closing).
             await connection.invalidate(exc)
             raise
         return [prepared.row(record) for record in records]
@@ -86,17 +96,18 @@ def _asyncpg_in_autocommit(connection: AsyncConnection) -> asyncpg.Connection | 
 
 @dataclass(frozen=True)
 class DriverStatement:
-    """A statement as SQLAlchemy compiles it for asyncpg, with its parameters' and columns' conversions."""
+    """A SELECT as SQLAlchemy compiles it for asyncpg, with its parameters' and columns' conversions."""
 
     sql: str
     parameters: tuple[tuple[str, Processor], ...]
     """In the order of ``$1``, ``$2``, ..."""
-    defaults: Mapping[str, Any]
-    """Values the statement itself holds (a literal such as the ``0`` of ``coalesce(n, 0)``)."""
+    values: tuple[str, ...]
+    """The names of the values the statement holds (a page size, a search term), in the order
+    SQLAlchemy's cache key lists them: any statement of the same shape fills in its own."""
     columns: tuple[tuple[str, Processor], ...]
 
-    def arguments(self, params: Mapping[str, Any]) -> list[Any]:
-        values = {**self.defaults, **params}
+    def arguments(self, held: Sequence[BindParameter[Any]], params: Mapping[str, Any]) -> list[Any]:
+        values = {name: bind.effective_value for name, bind in zip(self.values, held, strict=True)} | dict(params)
         return [process(values[name]) if process else values[name] for name, process in self.parameters]
 
     def row(self, record: asyncpg.Record) -> dict[str, Any]:
@@ -106,51 +117,75 @@ class DriverStatement:
         }
 
 
-@cache
-def _for_driver(statement: Select[Any], dialect: Dialect) -> DriverStatement:
-    """``statement`` compiled once per dialect, as SQLAlchemy would execute it.
+@dataclass(frozen=True)
+class _Shape:
+    """A statement, equal to any other of the same SQL shape (SQLAlchemy's cache key)."""
 
-    Only for the fixed statements of this module: cached by identity, and their parameters are
-    plain ones (no ``IN`` lists, whose SQL SQLAlchemy finishes only when it runs them).
+    key: tuple[Any, ...]
+    statement: Select[Any] = field(compare=False)
+
+
+@lru_cache(maxsize=512)
+def _for_driver(shape: _Shape, dialect: Dialect) -> DriverStatement | None:
+    """How to run statements of this shape on asyncpg: compiled once, as SQLAlchemy would.
+
+    ``None`` for one whose SQL SQLAlchemy completes only when it runs it (an ``IN`` list of
+    values); such a statement runs through SQLAlchemy.
     """
-    compiled = statement.compile(dialect=dialect)
-    positions = compiled.positiontup or []
+    compiled = shape.statement.compile(dialect=dialect)
+    if any(bind.expanding or bind.literal_execute for bind in compiled.binds.values()):
+        return None
+    held = shape.statement._generate_cache_key()  # the same key, listing this statement's own binds
+    assert held is not None
     return DriverStatement(
         sql=compiled.string,
         parameters=tuple(
-            (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in positions
+            (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+            for name in compiled.positiontup or []
         ),
-        defaults={name: bind.value for name, bind in compiled.binds.items() if not bind.required},
+        values=tuple(compiled.bind_names[bind] for bind in held.bindparams),
         columns=tuple(
             (str(column.key), column.type.dialect_impl(dialect).result_processor(dialect, None))
-            for column in statement.selected_columns
+            for column in shape.statement.selected_columns
         ),
     )
 
 
 @cache
-def _by_id(model_type: type[Any]) -> Select[Any]:
-    """Every column of the row with id ``:id``, each named as the model's attribute."""
+def _all_columns(model_type: type[object]) -> Select[Any]:
+    """Every column of the model's table, each named as the model's attribute."""
+    return _select_columns(model_type)
+
+
+def _select_columns(model_type: type[object]) -> Select[Any]:
     mapper = inspect(model_type)
-    (key,) = mapper.primary_key
-    columns = [attribute.columns[0].label(attribute.key) for attribute in mapper.column_attrs]
-    return select(*columns).where(key == bindparam("id", type_=key.type))
+    return select(*(attribute.columns[0].label(attribute.key) for attribute in mapper.column_attrs))
 
 
 @cache
-def _count_of(model_type: type[Any]) -> Select[Any]:
+def _by_id(model_type: type[object]) -> Select[Any]:
+    """Every column of the row with id ``:id``, each named as the model's attribute."""
+    (key,) = inspect(model_type).primary_key
+    return _select_columns(model_type).where(key == bindparam("id", type_=key.type))
+
+
+@cache
+def _count_of(model_type: type[object]) -> Select[Any]:
     """The row count of table ``:table``: the sum of its slots in ``row_count``."""
     total = func.coalesce(func.sum(row_count.c.n), 0).label("total")
     return select(total).where(row_count.c.table_name == bindparam("table", type_=row_count.c.table_name.type))
 
 
-def detached(model_type: type[ModelT], row: Mapping[str, Any]) -> ModelT:
-    """An instance holding ``row``'s values, as if loaded by a session since closed.
+def instances(model_type: type[ModelT], rows: Iterable[Mapping[str, Any]]) -> list[ModelT]:
+    """Instances holding the rows' values, in no session (to the ORM, new objects never added).
 
-    Set straight into the instance, as the ORM's loader does: the constructor would fire an
+    Set straight into each instance, as the ORM's loader does: the constructor would fire an
     attribute event per column, at ten times the cost.
     """
-    instance = cast("ModelT", inspect(model_type).class_manager.new_instance())
-    instance.__dict__.update(row)
-    make_transient_to_detached(instance)
-    return instance
+    new_instance = inspect(model_type).class_manager.new_instance
+    built = []
+    for row in rows:
+        instance = new_instance()
+        instance.__dict__.update(row)
+        built.append(cast("ModelT", instance))
+    return built

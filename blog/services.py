@@ -77,7 +77,7 @@ class BlogService(SQLAlchemyAsyncRepositoryService[ModelT, RepoT]):
         order = find_filter(OrderBy, filters)
         if order is not None and order.field_name != "id":
             filters = [*filters, OrderBy(field_name="id", sort_order=order.sort_order)]
-        items = await self.get_many(*filters)
+        items = await self.repository.list_for_read(*filters)
         return items, await self._total(filters, len(items))
 
     async def _total(self, filters: Sequence[StatementFilter], found: int) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from advanced_alchemy.filters import CollectionFilter
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.dto import DTOData
@@ -17,7 +16,7 @@ from blog.controllers.articles import ARTICLE_LISTING
 from blog.controllers.params import AuthorId
 from blog.dtos import ArticleRead, AuthorCreate, AuthorRead, AuthorUpdate
 from blog.errors import problem_responses
-from blog.listing import PAGING_HEADERS, Filters, Listing, paged_response
+from blog.listing import PAGING_HEADERS, Filters, Listing, of_author, paged_response
 from blog.models import Article, Author
 from blog.services import ArticleService, AuthorService, provide_article_service, provide_author_service
 
@@ -143,5 +142,5 @@ class AuthorController(Controller):
         Takes the same query parameters, and answers with the same headers, as `GET /articles`.
         """
         await authors.ensure_exists(author_id)
-        items, total = await articles.list_page([*filters, CollectionFilter("author_id", [author_id])])
+        items, total = await articles.list_page([*filters, of_author(author_id)])
         return paged_response(request, items, total, filters)
