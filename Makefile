@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint migrate bench
+.PHONY: run test lint migrate bench bench-ladder
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -36,3 +36,8 @@ lint: $(BIN)/.installed
 bench: $(BIN)/.installed
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk || { echo "bench needs wrk: apt-get install wrk"; exit 1; }
 	$(BIN)/python -m bench.throughput $(ARGS)
+
+## The same read served by each layer of the stack in turn, to show what each costs (README, "Performance").
+bench-ladder: $(BIN)/.installed
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk || { echo "bench-ladder needs wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python -m bench.ladder $(ARGS)

@@ -1,0 +1,137 @@
+"""Where a read's time goes: ``GET /articles/{id}`` served by a ladder of apps, each one
+layer more of the stack than the one before, up to the blog app itself.
+
+    python -m bench.ladder                # 3 runs of 10 s per rung, 32 connections
+    python -m bench.ladder --reuse        # reuse bench_throughput if it exists
+
+The rungs (``rung_app`` builds each one but the floor and the app):
+
+1. ``floor``: ``bench/floor.py``, asyncpg and msgspec under bare ASGI;
+2. ``litestar``: a Litestar handler doing the same, on its own asyncpg pool;
+3. ``+ pool``: the connection is checked out of SQLAlchemy's pool (the app's engine settings);
+4. ``+ session``: ... through an ``AsyncSession``, as the Advanced Alchemy plugin provides it;
+5. ``+ ORM``: the row is loaded by ``session.get`` instead of sent to the driver;
+6. ``app``: the blog app (DI, service and repository, DTO, error handling, hooks).
+
+Each rung's requests/s is printed with its share of the floor's: the drop from one rung to
+the next is what that layer costs per request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import msgspec
+from litestar import Litestar, Response, get
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from bench.common import app_server, prepare_database, uvicorn_server
+from bench.throughput import ARTICLES, AUTHORS, SCRIPTS, floor_server, wrk
+from blog.app import settle_garbage_collector
+from blog.database import AutocommitReadsConfig, sqlalchemy_config
+from blog.models import Article
+from blog.settings import DatabaseSettings
+
+PORT = 8767
+ENDPOINT = "GET /articles/{id}"
+SQL = "SELECT id, title, content, author_id, created_at, updated_at FROM article WHERE id = $1"
+RUNGS = ("floor", "litestar", "+ pool", "+ session", "+ ORM", "app")
+
+
+def _json(value: Any) -> Response[bytes]:
+    return Response(msgspec.json.encode(value), media_type="application/json")
+
+
+def rung_app() -> Litestar:
+    """The Litestar rung named by ``LADDER_RUNG``, on ``LADDER_DSN`` (``uvicorn --factory``)."""
+    rung, dsn = os.environ["LADDER_RUNG"], os.environ["LADDER_DSN"]
+    resources: dict[str, Any] = {}
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        if rung == "litestar":
+            resources["pool"] = await asyncpg.create_pool(dsn, min_size=10, max_size=10)
+        else:  # the app's own engine and read sessions' settings (blog.database, litestar.toml)
+            url = dsn.replace("postgresql://", "postgresql+asyncpg://")
+            config = sqlalchemy_config(DatabaseSettings(url=url))
+            assert isinstance(config, AutocommitReadsConfig)
+            resources["engine"] = config.autocommit_engine
+        yield
+        if rung == "litestar":
+            await resources["pool"].close()
+        else:
+            await resources["engine"].dispose()
+
+    @get("/articles/{article_id:int}")
+    async def get_article(article_id: int) -> Response[bytes]:
+        if rung == "litestar":
+            async with resources["pool"].acquire() as connection:
+                return _json(dict(await connection.fetchrow(SQL, article_id)))
+        engine: AsyncEngine = resources["engine"]
+        if rung == "+ pool":
+            async with engine.connect() as connection:
+                driver = (await connection.get_raw_connection()).driver_connection
+                return _json(dict(await driver.fetchrow(SQL, article_id)))  # type: ignore[union-attr]
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            if rung == "+ session":
+                driver = (await (await session.connection()).get_raw_connection()).driver_connection
+                return _json(dict(await driver.fetchrow(SQL, article_id)))  # type: ignore[union-attr]
+            article = await session.get(Article, article_id)
+            columns = ("id", "title", "content", "author_id", "created_at", "updated_at")
+            return _json({column: getattr(article, column) for column in columns})
+
+    @get("/healthcheck")
+    async def healthcheck() -> dict[str, str]:
+        return {"status": "ok"}
+
+    # The app's garbage-collector settings too, so that the rungs differ by their layers only.
+    return Litestar([get_article, healthcheck], lifespan=[lifespan], on_startup=[settle_garbage_collector])
+
+
+def _server(rung: str, database: str) -> Any:
+    if rung == "floor":
+        return floor_server(database, PORT)
+    if rung == "app":
+        return app_server(database, PORT)
+    dsn = database.replace("postgresql+asyncpg://", "postgresql://")
+    return uvicorn_server(["--factory", "bench.ladder:rung_app"], PORT, {"LADDER_RUNG": rung, "LADDER_DSN": dsn})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per rung and run")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up before each measurement")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--reuse", action="store_true", help="reuse bench_throughput if it exists")
+    args = parser.parse_args()
+
+    database = prepare_database("bench_throughput", AUTHORS, ARTICLES, reuse=args.reuse)
+    rps: dict[str, list[float]] = {rung: [] for rung in RUNGS}
+    with tempfile.TemporaryDirectory() as directory:
+        script = Path(directory) / "read.lua"
+        script.write_text(SCRIPTS[ENDPOINT])
+        for run in range(args.runs):
+            print(f"run {run + 1} of {args.runs}")
+            for rung in RUNGS:
+                with _server(rung, database):
+                    wrk(PORT, script, args.warmup, args.connections)
+                    rps[rung].append(wrk(PORT, script, args.duration, args.connections).rps)
+
+    print(f"\n{ENDPOINT}, medians of {args.runs} runs; {args.duration} s per rung, {args.connections} connections")
+    floor = statistics.median(rps["floor"])
+    for rung in RUNGS:
+        median = statistics.median(rps[rung])
+        print(f"{rung:<12}{median:>10.0f} req/s{median / floor:>8.0%} of the floor")
+
+
+if __name__ == "__main__":
+    main()
