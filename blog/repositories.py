@@ -1,12 +1,12 @@
 """Repositories: Advanced Alchemy's, plus the reads the API serves most, made cheap.
 
 A read request's session is outside any transaction on PostgreSQL (``blog.database``). There
-the reads below skip SQLAlchemy's execution machinery (compile-cache lookup, execution
-context, result objects, identity map, each behind a greenlet switch), which cost as much as
-all the rest of a request (README, "Performance"): each is one fixed statement, compiled once
-by SQLAlchemy and sent as a prepared statement on the session's own asyncpg connection.
-Anywhere else (SQLite, PgBouncer mode, inside a write's transaction) the same statement runs
-through the session, so both ways give the same answer.
+the reads below skip SQLAlchemy's execution machinery (execution context, result objects,
+identity map, each behind a greenlet switch), which cost as much as all the rest of a request
+(README, "Performance"): SQLAlchemy builds and compiles each statement, once per SQL shape,
+and it goes as a prepared statement to the session's own asyncpg connection. Anywhere else
+(SQLite, PgBouncer mode, inside a write's transaction) the same statement runs through the
+session; a test holds both ways to the same answers.
 """
 
 from __future__ import annotations
@@ -130,13 +130,14 @@ def _for_driver(shape: _Shape, dialect: Dialect) -> DriverStatement | None:
     """How to run statements of this shape on asyncpg: compiled once, as SQLAlchemy would.
 
     ``None`` for one whose SQL SQLAlchemy completes only when it runs it (an ``IN`` list of
-    values); such a statement runs through SQLAlchemy.
+    values), or whose values it cannot map to the SQL's parameters; those run through SQLAlchemy.
     """
     compiled = shape.statement.compile(dialect=dialect)
-    if any(bind.expanding or bind.literal_execute for bind in compiled.binds.values()):
-        return None
     held = shape.statement._generate_cache_key()  # the same key, listing this statement's own binds
-    assert held is not None
+    if held is None or any(bind.expanding or bind.literal_execute for bind in compiled.binds.values()):
+        return None
+    if any(bind not in compiled.bind_names for bind in held.bindparams):
+        return None  # a value the SQL does not use: leave such a statement to SQLAlchemy
     return DriverStatement(
         sql=compiled.string,
         parameters=tuple(

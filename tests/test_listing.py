@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -12,6 +13,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.pool import Pool
 
 from blog.models import Article, Author
 from tests.helpers import assert_problem, create_article, create_author
@@ -316,14 +318,27 @@ async def test_total_follows_writes_and_cascades(client: AsyncTestClient) -> Non
 
 @pytest.fixture
 def statements() -> Iterator[list[str]]:
-    """Every SQL statement any engine executes while the test runs."""
+    """Every SQL statement any engine executes while the test runs, through SQLAlchemy or not.
+
+    Reads on PostgreSQL go straight to asyncpg (``blog.repositories``), so SQLAlchemy's events
+    miss them; asyncpg's query logger sees those (and not SQLAlchemy's prepared statements).
+    """
     executed: list[str] = []
+    logged: list[Any] = []
 
     def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
         executed.append(statement)
 
+    def log_driver_queries(dbapi_connection: Any, *_args: object) -> None:
+        driver = dbapi_connection.driver_connection
+        if hasattr(driver, "add_query_logger") and driver not in logged:
+            driver.add_query_logger(lambda query: executed.append(query.query))
+            logged.append(driver)
+
     event.listen(Engine, "before_cursor_execute", record)
+    event.listen(Pool, "checkout", log_driver_queries)
     yield executed
+    event.remove(Pool, "checkout", log_driver_queries)
     event.remove(Engine, "before_cursor_execute", record)
 
 
@@ -341,4 +356,4 @@ async def test_a_listing_runs_a_bounded_number_of_statements(
         assert len(response.json()) == size
         counts.append(len(statements))
     assert counts[0] == counts[1], statements
-    assert counts[1] <= 3, statements
+    assert 1 <= counts[1] <= 3, statements
