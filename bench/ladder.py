@@ -19,7 +19,6 @@ the next is what that layer costs per request.
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import tempfile
@@ -34,7 +33,7 @@ from litestar import Litestar, Response, get
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bench.common import app_server, prepare_database, uvicorn_server
-from bench.throughput import ARTICLES, AUTHORS, SCRIPTS, floor_server, wrk
+from bench.throughput import ARTICLES, AUTHORS, SCRIPTS, floor_server, load_options, wrk
 from blog.app import settle_garbage_collector
 from blog.database import AutocommitReadsConfig, sqlalchemy_config
 from blog.models import Article
@@ -106,13 +105,7 @@ def _server(rung: str, database: str) -> Any:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--duration", type=int, default=10, help="seconds per rung and run")
-    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up before each measurement")
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--reuse", action="store_true", help="reuse bench_throughput if it exists")
-    args = parser.parse_args()
+    args = load_options(__doc__, "rung")
 
     database = prepare_database("bench_throughput", AUTHORS, ARTICLES, reuse=args.reuse)
     rps: dict[str, list[float]] = {rung: [] for rung in RUNGS}

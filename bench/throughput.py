@@ -111,16 +111,22 @@ def run_once(database: str, scripts: dict[str, Path], args: argparse.Namespace) 
     return run
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def load_options(doc: str, measured: str) -> argparse.Namespace:
+    """The command line of a wrk benchmark; ``measured`` names what each run measures in turn."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint and run")
+    parser.add_argument("--duration", type=int, default=10, help=f"seconds per {measured} and run")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up before each measurement")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--reuse", action="store_true", help="reuse bench_throughput if it exists")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
+    return args
+
+
+def main() -> None:
+    args = load_options(__doc__, "endpoint")
 
     database = prepare_database("bench_throughput", AUTHORS, ARTICLES, reuse=args.reuse)
     with tempfile.TemporaryDirectory() as directory:
