@@ -114,7 +114,7 @@ class Listing:
             ],
         )
 
-    def _search_provider(self) -> Callable[..., SearchFilter]:
+    def _search_provider(self) -> Callable[..., SearchFilter | None]:
         fields = set(self.search_fields)
 
         def provide_search(searchString: Any = None, searchIgnoreCase: Any = None) -> SearchFilter | None:

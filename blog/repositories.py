@@ -11,7 +11,7 @@ session; a test holds both ways to the same answers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any, cast
@@ -62,15 +62,13 @@ class BlogRepository(SQLAlchemyAsyncRepository[ModelT]):
         """The rows of ``statement``: on the driver when outside a transaction on asyncpg."""
         connection = await self.session.connection()
         driver = _asyncpg_in_autocommit(connection)
-        # The key SQLAlchemy caches compiled statements by (as in its own caching examples):
-        # the statement's shape, and the values it holds.
-        cache_key = statement._generate_cache_key() if driver else None
-        prepared = _for_driver(_Shape(cache_key.key, statement), connection.dialect) if cache_key else None
-        if driver is None or cache_key is None or prepared is None:
+        shape = _Shape.of(statement) if driver else None
+        prepared = _for_driver(shape, connection.dialect) if shape else None
+        if driver is None or shape is None or prepared is None:
             result = await self.session.execute(statement, params)
             return cast("Sequence[Mapping[str, Any]]", result.mappings().all())
         try:
-            records = await driver.fetch(prepared.sql, *prepared.arguments(cache_key.bindparams, params))
+            records = await driver.fetch(prepared.sql, *prepared.arguments(shape.binds, params))
         except BaseException as exc:
             # SQLAlchemy did not see this statement fail, so it would pool the connection again;
             # a SELECT of valid parameters does not fail on its data, so the connection is to
@@ -119,10 +117,21 @@ class DriverStatement:
 
 @dataclass(frozen=True)
 class _Shape:
-    """A statement, equal to any other of the same SQL shape (SQLAlchemy's cache key)."""
+    """A statement, equal to any other of the same SQL shape.
+
+    Both come from SQLAlchemy's cache key (as in its own caching examples): ``key`` is the
+    shape, ``binds`` the values this statement holds, in the order the key lists them.
+    """
 
     key: tuple[Any, ...]
+    binds: Sequence[BindParameter[Any]] = field(compare=False)
     statement: Select[Any] = field(compare=False)
+
+    @classmethod
+    def of(cls, statement: Select[Any]) -> _Shape | None:
+        """``None`` for a statement SQLAlchemy does not cache either."""
+        cache_key = statement._generate_cache_key()
+        return cls(cache_key.key, cache_key.bindparams, statement) if cache_key else None
 
 
 @lru_cache(maxsize=512)
@@ -133,10 +142,9 @@ def _for_driver(shape: _Shape, dialect: Dialect) -> DriverStatement | None:
     values), or whose values it cannot map to the SQL's parameters; those run through SQLAlchemy.
     """
     compiled = shape.statement.compile(dialect=dialect)
-    held = shape.statement._generate_cache_key()  # the same key, listing this statement's own binds
-    if held is None or any(bind.expanding or bind.literal_execute for bind in compiled.binds.values()):
+    if any(bind.expanding or bind.literal_execute for bind in compiled.binds.values()):
         return None
-    if any(bind not in compiled.bind_names for bind in held.bindparams):
+    if any(bind not in compiled.bind_names for bind in shape.binds):
         return None  # a value the SQL does not use: leave such a statement to SQLAlchemy
     return DriverStatement(
         sql=compiled.string,
@@ -144,7 +152,7 @@ def _for_driver(shape: _Shape, dialect: Dialect) -> DriverStatement | None:
             (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
             for name in compiled.positiontup or []
         ),
-        values=tuple(compiled.bind_names[bind] for bind in held.bindparams),
+        values=tuple(compiled.bind_names[bind] for bind in shape.binds),
         columns=tuple(
             (str(column.key), column.type.dialect_impl(dialect).result_processor(dialect, None))
             for column in shape.statement.selected_columns
@@ -153,25 +161,21 @@ def _for_driver(shape: _Shape, dialect: Dialect) -> DriverStatement | None:
 
 
 @cache
-def _all_columns(model_type: type[object]) -> Select[Any]:
+def _all_columns(model_type: Hashable) -> Select[Any]:
     """Every column of the model's table, each named as the model's attribute."""
-    return _select_columns(model_type)
-
-
-def _select_columns(model_type: type[object]) -> Select[Any]:
     mapper = inspect(model_type)
     return select(*(attribute.columns[0].label(attribute.key) for attribute in mapper.column_attrs))
 
 
 @cache
-def _by_id(model_type: type[object]) -> Select[Any]:
+def _by_id(model_type: Hashable) -> Select[Any]:
     """Every column of the row with id ``:id``, each named as the model's attribute."""
     (key,) = inspect(model_type).primary_key
-    return _select_columns(model_type).where(key == bindparam("id", type_=key.type))
+    return _all_columns(model_type).where(key == bindparam("id", type_=key.type))
 
 
 @cache
-def _count_of(model_type: type[object]) -> Select[Any]:
+def _count_of(model_type: Hashable) -> Select[Any]:
     """The row count of table ``:table``: the sum of its slots in ``row_count``."""
     total = func.coalesce(func.sum(row_count.c.n), 0).label("total")
     return select(total).where(row_count.c.table_name == bindparam("table", type_=row_count.c.table_name.type))
