@@ -12,50 +12,23 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import asyncpg
 import httpx
 from alembic import command
-from sqlalchemy import make_url
 
+from blog import postgres
 from blog.database import alembic_config
-from blog.fixtures import fill
+from blog.seed import fill
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 
 
-def _dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def database_url(name: str) -> str:
-    return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-
-
-async def _exists(name: str) -> bool:
-    admin = await asyncpg.connect(_dsn(ADMIN_URL))
-    try:
-        return bool(await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
-    finally:
-        await admin.close()
-
-
-async def _recreate(name: str) -> None:
-    admin = await asyncpg.connect(_dsn(ADMIN_URL))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-
-
 def prepare_database(name: str, authors: int, articles: int, *, reuse: bool) -> str:
     """A migrated PostgreSQL database ``name`` holding generated rows; kept if ``reuse``."""
-    url = database_url(name)
-    if reuse and asyncio.run(_exists(name)):
+    if reuse and asyncio.run(postgres.database_exists(ADMIN_URL, name)):
         print(f"reusing database {name}")
-        return url
-    asyncio.run(_recreate(name))
+        return postgres.with_database(ADMIN_URL, name)
+    url = asyncio.run(postgres.create_database(ADMIN_URL, name, replace=True))
     config = alembic_config(url)
     config.attributes["configure_logging"] = False
     command.upgrade(config, "head")
@@ -63,17 +36,6 @@ def prepare_database(name: str, authors: int, articles: int, *, reuse: bool) -> 
     asyncio.run(fill(url, authors, articles))
     print(f"database {name}: {authors} authors, {articles} articles ({time.perf_counter() - started:.1f} s)")
     return url
-
-
-def drop_database(name: str) -> None:
-    async def drop() -> None:
-        admin = await asyncpg.connect(_dsn(ADMIN_URL))
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
-
-    asyncio.run(drop())
 
 
 @contextlib.contextmanager

@@ -34,8 +34,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bench.common import app_server, prepare_database, uvicorn_server
 from bench.throughput import ARTICLES, AUTHORS, SCRIPTS, floor_server, load_options, wrk
-from blog.app import settle_garbage_collector
-from blog.database import AutocommitReadsConfig, sqlalchemy_config
+from blog import postgres
+from blog.database import database
 from blog.models import Article
 from blog.settings import DatabaseSettings
 
@@ -60,9 +60,7 @@ def rung_app() -> Litestar:
             resources["pool"] = await asyncpg.create_pool(dsn, min_size=10, max_size=10)
         else:  # the app's own engine and read sessions' settings (blog.database, litestar.toml)
             url = dsn.replace("postgresql://", "postgresql+asyncpg://")
-            config = sqlalchemy_config(DatabaseSettings(url=url))
-            assert isinstance(config, AutocommitReadsConfig)
-            resources["engine"] = config.autocommit_engine
+            resources["engine"] = database(DatabaseSettings(url=url)).reads.get_engine()
         yield
         if rung == "litestar":
             await resources["pool"].close()
@@ -91,8 +89,7 @@ def rung_app() -> Litestar:
     async def healthcheck() -> dict[str, str]:
         return {"status": "ok"}
 
-    # The app's garbage-collector settings too, so that the rungs differ by their layers only.
-    return Litestar([get_article, healthcheck], lifespan=[lifespan], on_startup=[settle_garbage_collector])
+    return Litestar([get_article, healthcheck], lifespan=[lifespan])
 
 
 def _server(rung: str, database: str) -> Any:
@@ -100,7 +97,7 @@ def _server(rung: str, database: str) -> Any:
         return floor_server(database, PORT)
     if rung == "app":
         return app_server(database, PORT)
-    dsn = database.replace("postgresql+asyncpg://", "postgresql://")
+    dsn = postgres.asyncpg_dsn(database)
     return uvicorn_server(["--factory", "bench.ladder:rung_app"], PORT, {"LADDER_RUNG": rung, "LADDER_DSN": dsn})
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import app_server, prepare_database, uvicorn_server
+from blog import postgres
 
 AUTHORS = 10_000
 ARTICLES = 100_000
@@ -85,8 +86,7 @@ def peak_rss_mib(pid: int) -> float:
 
 
 def floor_server(database: str, port: int) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
-    dsn = database.replace("postgresql+asyncpg://", "postgresql://")
-    return uvicorn_server(["bench.floor:app"], port, {"FLOOR_DSN": dsn})
+    return uvicorn_server(["bench.floor:app"], port, {"FLOOR_DSN": postgres.asyncpg_dsn(database)})
 
 
 @dataclass

@@ -6,17 +6,17 @@ can serve it with ``uvicorn --factory blog.app:create_app``.
 
 from __future__ import annotations
 
-import gc
-
 from litestar import Litestar
-from litestar.config.response_cache import ResponseCacheConfig
+from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.openapi.spec import Components, Tag
-from sqlalchemy.ext.asyncio import AsyncEngine
+from litestar.openapi.spec import Tag
 
-from blog.controllers import ArticleController, AuthorController, HealthController
-from blog.database import check_schema_is_current, sqlalchemy_config, sqlalchemy_plugin
+from blog.cli import BlogCLIPlugin
+from blog.database import check_schema_is_current, database
+from blog.domain.articles.controllers import ArticleController, AuthorArticleController
+from blog.domain.authors.controllers import AuthorController
+from blog.domain.system.controllers import HealthController
 from blog.errors import problem_details_plugin
 from blog.request_hooks import before_request
 from blog.settings import AppSettings, Settings, load_settings
@@ -42,61 +42,32 @@ def openapi_config(settings: AppSettings) -> OpenAPIConfig:
             Tag(name="Articles", description="Articles, each written by one author."),
             Tag(name="Health", description="Liveness and database reachability."),
         ],
-        components=Components(),
         use_handler_docstrings=True,
     )
-
-
-YOUNG_GENERATION_THRESHOLD = 10_000
-"""Allocations between two young-generation collections (Python's default: 700)."""
-
-
-def settle_garbage_collector(app: Litestar) -> None:
-    """Keep the garbage collector off the objects that live as long as the app.
-
-    Routes, DTO transfer code, mappers and compiled statements are never garbage, yet each full
-    collection walks them all: under load that showed as a request every few hundred stalling
-    for tens of milliseconds (p99 85 ms against 30 ms without it). Frozen, they are skipped;
-    and a request's own short-lived objects are collected less often but in bigger batches.
-    """
-    app.state.gc_threshold = gc.get_threshold()
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, *app.state.gc_threshold[1:])
-
-
-def release_garbage_collector(app: Litestar) -> None:
-    """Undo ``settle_garbage_collector``, so a stopped app (in tests, many) can be collected."""
-    threshold = app.state.get("gc_threshold")
-    if threshold is None:  # start-up failed before it settled the collector
-        return
-    gc.unfreeze()
-    gc.set_threshold(*threshold)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app. ``settings`` defaults to ``litestar.toml`` plus the environment."""
     settings = settings or load_settings()
-    db_config = sqlalchemy_config(settings.database)
+    db = database(settings.database)
 
-    async def refuse_stale_schema(app: Litestar) -> None:
-        engine: AsyncEngine = db_config.get_engine()
-        await check_schema_is_current(engine)
+    async def refuse_stale_schema() -> None:
+        await check_schema_is_current(db.engine)
 
-    async def close_connections(app: Litestar) -> None:
+    async def close_connections() -> None:
         # Advanced Alchemy 1.12 disposes the engine only for the first app of a process (it
         # renames the state keys of later ones), so each app closes its own pool: tests and
         # reloads would otherwise leave a pool of idle connections behind per app.
-        await db_config.get_engine().dispose()
+        await db.engine.dispose()
 
     return Litestar(
-        route_handlers=[AuthorController, ArticleController, HealthController],
-        plugins=[sqlalchemy_plugin(db_config), problem_details_plugin()],
-        on_startup=[*([refuse_stale_schema] if settings.app.check_migrations else []), settle_garbage_collector],
-        on_shutdown=[close_connections, release_garbage_collector],
+        route_handlers=[AuthorController, ArticleController, AuthorArticleController, HealthController],
+        plugins=[db.plugin(), problem_details_plugin(), BlogCLIPlugin()],
+        on_startup=[refuse_stale_schema] if settings.app.check_migrations else [],
+        on_shutdown=[close_connections],
         openapi_config=openapi_config(settings.app),
         before_request=before_request,
         request_max_body_size=settings.app.max_body_size,
-        response_cache_config=ResponseCacheConfig(),
+        state=State({"settings": settings}),
         debug=settings.app.debug,
     )

@@ -1,29 +1,33 @@
 """The database: Advanced Alchemy's plugin configuration, the schema check, the health probe.
 
-The ``SQLAlchemyPlugin`` owns the engine and one session per request. It does not commit:
-write services commit before the handler returns (``auto_commit=True``), so a failed commit
-becomes an error response instead of a 2xx for data that was never stored.
+The ``SQLAlchemyPlugin`` owns the engine and the request sessions. It is given two
+configurations on one engine and one connection pool:
+
+- **writes** (``db_session``): a session in a transaction. It does not commit by itself:
+  write services commit before the handler returns (``auto_commit=True``), so a failed
+  commit becomes an error response instead of a 2xx for data that was never stored.
+- **reads** (``db_read_session``): a session in autocommit mode. A read is one or two
+  SELECTs; in a transaction it would pay a BEGIN and a ROLLBACK round trip as well. Under
+  PostgreSQL's READ COMMITTED every statement takes its own snapshot anyway, so a read loses
+  nothing and still sees every committed write.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from functools import cached_property
+from dataclasses import dataclass
 from typing import Any
 
 from advanced_alchemy.config import AlembicAsyncConfig, AsyncSessionConfig
 from advanced_alchemy.extensions.litestar import EngineConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
-from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state, set_aa_scope_state
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from litestar.datastructures import State
-from litestar.types import Scope
 from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from blog.settings import PROJECT_ROOT, DatabaseSettings
@@ -32,7 +36,8 @@ logger = logging.getLogger("blog.database")
 
 VERSION_TABLE = "alembic_version"
 """Alembic's default name; ``alembic`` and ``litestar database`` share this one table."""
-READ_METHODS = frozenset({"GET", "HEAD"})
+READ_SESSION = "db_read_session"
+"""The dependency a read handler's services take their session from (``db_session`` for writes)."""
 COMMAND_TIMEOUT_MARGIN = 2.0
 """Seconds the driver waits beyond ``statement_timeout`` before it gives up on the server."""
 UPGRADE_HINT = "Run `litestar database upgrade --no-prompt` (or `alembic upgrade head`)"
@@ -85,36 +90,38 @@ def _unique_statement_name() -> str:
     return f"__asyncpg_{uuid.uuid4().hex}__"
 
 
-class AutocommitReadsConfig(SQLAlchemyAsyncConfig):
-    """Advanced Alchemy's configuration, with a read request's session outside any transaction.
+def _refuse_closed_connections(_: Any, record: ConnectionPoolEntry, __: Any) -> None:
+    """Never hand a request a connection that PostgreSQL has closed; the pool opens a new one.
 
-    A read is one or two SELECTs; in a transaction it would pay a BEGIN and a ROLLBACK round
-    trip as well. Under PostgreSQL's READ COMMITTED every statement takes its own snapshot
-    anyway, so a GET loses nothing in autocommit mode and still sees every committed write.
-    Its session uses the same engine and pool, with ``isolation_level="AUTOCOMMIT"``; the
-    sessions of writes keep their transactions. Not used behind PgBouncer (see below).
+    A server that stops or restarts closes its connections, and asyncpg sees the socket
+    close at once, so this check needs no round trip. ``pool_pre_ping`` would cost three
+    (BEGIN, a ping, ROLLBACK) on every request. A connection lost without a close (a dead
+    network) runs into the timeouts instead, and SQLAlchemy then discards the pool.
     """
-
-    @cached_property
-    def autocommit_engine(self) -> AsyncEngine:
-        return self.get_engine().execution_options(isolation_level="AUTOCOMMIT")
-
-    def provide_session(self, state: State, scope: Scope) -> AsyncSession:
-        if scope.get("method") not in READ_METHODS or get_aa_scope_state(scope, self.session_scope_key):
-            return super().provide_session(state, scope)
-        # As the parent does, but bound to the autocommit engine; kept where the plugin's
-        # before-send handler finds the session to close it.
-        session: AsyncSession = state[self.session_maker_app_state_key](bind=self.autocommit_engine)
-        set_aa_scope_state(scope, self.session_scope_key, session)
-        return session
+    if record.driver_connection is None or record.driver_connection.is_closed():
+        raise DisconnectionError
 
 
-def sqlalchemy_config(settings: DatabaseSettings) -> SQLAlchemyAsyncConfig:
-    """Advanced Alchemy's configuration: engine, sessions and the ``litestar database`` CLI."""
-    # Behind PgBouncer a statement outside a transaction can be prepared on one server
-    # connection and run on another, so there reads keep their transactions.
-    config_type = SQLAlchemyAsyncConfig if settings.pgbouncer else AutocommitReadsConfig
-    config = config_type(
+@dataclass(frozen=True)
+class Database:
+    """The plugin's two configurations: ``writes`` (the default session) and ``reads``."""
+
+    writes: SQLAlchemyAsyncConfig
+    reads: SQLAlchemyAsyncConfig
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The one engine (and connection pool) both use."""
+        return self.writes.get_engine()
+
+    def plugin(self) -> SQLAlchemyPlugin:
+        # The write configuration comes first: `litestar database ...` migrates with it.
+        return SQLAlchemyPlugin(config=[self.writes, self.reads])
+
+
+def database(settings: DatabaseSettings) -> Database:
+    """Advanced Alchemy's configurations for ``settings``: engine, sessions and the ``litestar database`` CLI."""
+    writes = SQLAlchemyAsyncConfig(
         connection_string=settings.url,
         engine_config=EngineConfig(
             echo=settings.echo,
@@ -135,28 +142,22 @@ def sqlalchemy_config(settings: DatabaseSettings) -> SQLAlchemyAsyncConfig:
             version_table_name=VERSION_TABLE,
         ),
     )
-    engine = config.get_engine()
+    engine = writes.get_engine()
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _make_sqlite_behave)
     else:
         event.listen(engine.sync_engine, "checkout", _refuse_closed_connections)
-    return config
-
-
-def _refuse_closed_connections(_: Any, record: ConnectionPoolEntry, __: Any) -> None:
-    """Never hand a request a connection that PostgreSQL has closed; the pool opens a new one.
-
-    A server that stops or restarts closes its connections, and asyncpg sees the socket
-    close at once, so this check needs no round trip. ``pool_pre_ping`` would cost three
-    (BEGIN, a ping, ROLLBACK) on every request. A connection lost without a close (a dead
-    network) runs into the timeouts instead, and SQLAlchemy then discards the pool.
-    """
-    if record.driver_connection is None or record.driver_connection.is_closed():
-        raise DisconnectionError
-
-
-def sqlalchemy_plugin(config: SQLAlchemyAsyncConfig) -> SQLAlchemyPlugin:
-    return SQLAlchemyPlugin(config=config)
+    # Behind PgBouncer a statement outside a transaction can be prepared on one server
+    # connection and run on another, so there reads keep their transactions.
+    read_engine = engine if settings.pgbouncer else engine.execution_options(isolation_level="AUTOCOMMIT")
+    reads = SQLAlchemyAsyncConfig(
+        engine_instance=read_engine,
+        session_dependency_key=READ_SESSION,
+        engine_dependency_key="db_read_engine",
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        set_default_exception_handler=False,
+    )
+    return Database(writes=writes, reads=reads)
 
 
 def _current_revisions(connection: Connection) -> set[str]:

@@ -127,10 +127,23 @@ def _validation_errors(exc: HTTPException) -> list[dict[str, str]]:
     return [_invalid_param({"message": exc.detail})]
 
 
+def _sibling_errors(exc: HTTPException) -> list[HTTPException]:
+    """``exc`` and the validation errors raised beside it.
+
+    Litestar resolves a handler's independent dependencies (a listing's filters, each with
+    its own query parameters) together, and raises the first error with the group of all
+    as its cause; the client is told about every one.
+    """
+    group = exc.__cause__
+    if not isinstance(group, BaseExceptionGroup):
+        return [exc]
+    return [error for error in group.exceptions if isinstance(error, HTTPException) and _is_invalid_input(error)]
+
+
 def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
     """Litestar's own errors: 400 validation, 404 route, 405, 413, ..."""
     if _is_invalid_input(exc):
-        invalid = _validation_errors(exc)
+        invalid = [param for error in _sibling_errors(exc) for param in _validation_errors(error)]
         detail = "; ".join(f"{param['name']}: {param['reason']}" for param in invalid)
         converted = problem(exc.status_code, f"Invalid input: {detail}", extra={"invalid_params": invalid})
     else:
@@ -140,10 +153,14 @@ def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
 
 
 def from_repository_error(exc: RepositoryError) -> ProblemDetailsException:
-    """Advanced Alchemy's errors: a missing row is a 404, a violated constraint a 409."""
+    """Advanced Alchemy's errors: a missing row is a 404, a violated constraint a 409.
+
+    Advanced Alchemy wraps every failed statement, a timeout or a lost connection
+    included, as an ``IntegrityError``: what the database said decides, not the wrapper.
+    """
     if isinstance(exc, NotFoundError):
         return problem(HTTPStatus.NOT_FOUND, str(exc.detail))
-    if isinstance(exc, IntegrityError):
+    if isinstance(exc, IntegrityError) and isinstance(exc.__cause__, sqlalchemy.exc.IntegrityError):
         # The driver's message names tables and values; keep it in the log, not the response.
         logger.info("integrity error answered with 409", exc_info=exc)
         return problem(HTTPStatus.CONFLICT, CONFLICT_DETAIL)
@@ -171,7 +188,7 @@ def _database_unavailable(exc: BaseException) -> bool:
             if cause.connection_invalidated or _sqlstate_class(cause.orig) in _UNAVAILABLE_SQLSTATE_CLASSES:
                 return True
         elif _sqlstate_class(cause) in _UNAVAILABLE_SQLSTATE_CLASSES:
-            return True  # asyncpg's own error, from a read run on the driver (blog.repositories)
+            return True  # the driver's own error, where SQLAlchemy's wrapper did not keep it
         cause = cause.__cause__
     return False
 

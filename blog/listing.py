@@ -1,40 +1,36 @@
-"""Listing endpoints: their query parameters (as filters) and their paging headers.
+"""Listing endpoints: their query parameters (as Advanced Alchemy filters) and paging headers.
 
-The query parameters are those of Advanced Alchemy's standard filter dependencies
-(``create_filter_dependencies``), with the same names and the same filters, provided as one
-dependency and bounded where Advanced Alchemy accepts what the database cannot take:
-``orderBy`` must name a whitelisted column (it accepts any string), ``pageSize`` is capped
-at 100 (it has no upper bound), ``ids`` must be bigint ids (it takes strings), and
-``searchString`` is bounded and free of control characters (PostgreSQL rejects NUL).
+The ``filters`` dependency is Advanced Alchemy's own (``create_filter_dependencies``), with the
+same parameter names and filters. Its providers are replaced where they accept what the
+database cannot take or what the contract refuses: ``orderBy`` must name a whitelisted
+column (Advanced Alchemy takes any string), ``pageSize`` is capped at 100 (it has no upper
+bound), ``ids`` must be bigint ids (it takes strings), ``searchString`` is bounded and free of
+control characters (PostgreSQL rejects NUL), and timestamps must be ISO 8601 (it also reads
+a number as Unix time, and a naive time would fail against the UTC columns).
+
 The body of a listing stays a plain JSON array; the paging facts go in ``X-Total-Count``
 and an RFC 8288 ``Link`` header.
+
+Annotations here are evaluated when each provider is defined (no ``from __future__ import
+annotations``): a listing's providers are made per resource, and Litestar reads them.
 """
 
-# Parameters carry the public, camelCase names of Advanced Alchemy's filters.
+# Parameters carry the public, camelCase names of Advanced Alchemy's filters: Litestar names
+# a parameter by its Python name in validation errors, so they are spelt that way here too.
 # ruff: noqa: N803
 
-from __future__ import annotations
-
-import inspect
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 import msgspec
-from advanced_alchemy.filters import (
-    BeforeAfter,
-    CollectionFilter,
-    ComparisonFilter,
-    FilterTypes,
-    LimitOffset,
-    OrderBy,
-    SearchFilter,
-    StatementFilter,
-)
+from advanced_alchemy.extensions.litestar.providers import DEPENDENCY_DEFAULTS, create_filter_dependencies
+from advanced_alchemy.filters import BeforeAfter, CollectionFilter, FilterTypes, LimitOffset, OrderBy, SearchFilter
 from advanced_alchemy.service import find_filter
+from advanced_alchemy.utils.dependencies import FilterConfig
 from litestar import Request, Response
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency, Provide
@@ -43,7 +39,7 @@ from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
 from litestar.params import QueryParameter, SkipValidation
 from msgspec import Meta
 
-from blog.models import ID_BOUNDS, ID_SCHEMA_BOUNDS, MAX_ID
+from blog.fields import ID_SCHEMA_BOUNDS, MAX_ID
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -52,8 +48,8 @@ MAX_PAGE = 10_000_000
 MAX_SEARCH_LENGTH = 200
 
 BoundedId = Annotated[int, Meta(ge=1, le=MAX_ID)]
-# The filters a handler receives: built by the providers below, so not validated again.
 Filters = NamedDependency[SkipValidation[list[FilterTypes]]]
+"""A listing handler's ``filters`` parameter: built by the providers below, not validated again."""
 SortOrder = Literal["asc", "desc"]
 
 PAGING_HEADERS = [
@@ -73,6 +69,13 @@ PAGING_HEADERS = [
 ]
 
 
+def invalid_query(parameter: str, reason: str) -> ValidationException:
+    """A 400 naming one query parameter."""
+    return ValidationException(
+        detail=f"Invalid {parameter}", extra=[{"key": parameter, "message": reason, "source": "query"}]
+    )
+
+
 @dataclass(frozen=True)
 class Listing:
     """How one resource is listed: its sortable columns, default order and search columns."""
@@ -82,42 +85,72 @@ class Listing:
     default_order: SortOrder
     search_fields: tuple[str, ...]
 
-    def dependencies(self, *extra: Callable[..., StatementFilter | None]) -> dict[str, Provide]:
-        """The ``filters`` dependency: the listing's query parameters as Advanced Alchemy filters.
-
-        ``extra`` providers add filters of their own (with their own query parameters).
-        """
-        parts: list[Callable[..., StatementFilter | None]] = [
-            provide_id_filter,
-            provide_created_filter,
-            provide_limit_offset,
-            provide_updated_filter,
-            self._search_provider(),
-            self._order_by_provider(),
-            *extra,
-        ]
-        return {"filters": Provide(_all_of(parts), sync_to_thread=False)}
+    def dependencies(self) -> dict[str, Provide]:
+        """The ``filters`` dependency, and the providers of its parts, for a handler's ``dependencies``."""
+        standard = create_filter_dependencies(
+            FilterConfig(
+                id_filter=int,
+                created_at=True,
+                updated_at=True,
+                pagination_type="limit_offset",
+                pagination_size=DEFAULT_PAGE_SIZE,
+                search=set(self.search_fields),
+                sort_field=self.default_sort,
+                sort_order=self.default_order,
+            )
+        )
+        keys = DEPENDENCY_DEFAULTS
+        replaced: dict[str, Callable[..., Any]] = {
+            keys.ID_FILTER_DEPENDENCY_KEY: provide_id_filter,
+            keys.CREATED_FILTER_DEPENDENCY_KEY: provide_created_filter,
+            keys.UPDATED_FILTER_DEPENDENCY_KEY: provide_updated_filter,
+            keys.LIMIT_OFFSET_FILTER_DEPENDENCY_KEY: provide_limit_offset,
+            keys.SEARCH_FILTER_DEPENDENCY_KEY: self._search_provider(),
+            keys.ORDER_BY_FILTER_DEPENDENCY_KEY: self._order_by_provider(),
+        }
+        assert set(replaced) < set(standard)  # the keys Advanced Alchemy's `filters` depends on
+        return {**standard, **{key: Provide(provider, sync_to_thread=False) for key, provider in replaced.items()}}
 
     def _order_by_provider(self) -> Callable[..., OrderBy]:
-        def provide_order_by(orderBy: Any = None, sortOrder: Any = None) -> OrderBy:
-            return OrderBy(field_name=orderBy or self.default_sort, sort_order=sortOrder or self.default_order)
-
-        # The whitelist is a Literal, so Litestar rejects any other column with a 400 and the
-        # OpenAPI document lists the allowed values.
-        field_type: Any = Literal.__getitem__(self.sort_fields)
-        description = f"Sort column (default `{self.default_sort}`); `id` breaks ties."
-        return _with_parameters(
-            provide_order_by,
-            orderBy=Annotated[field_type | None, QueryParameter(description=description)],
-            sortOrder=Annotated[
-                SortOrder | None, QueryParameter(description=f"Sort direction (default `{self.default_order}`).")
-            ],
+        sortable = self.sort_fields
+        sort_description = (
+            f"Sort column, one of {', '.join(f'`{f}`' for f in sortable)} (default `{self.default_sort}`)"
         )
+        default_sort, default_order = self.default_sort, self.default_order
+
+        def provide_order_by(
+            orderBy: Annotated[
+                str | None,
+                QueryParameter(
+                    description=f"{sort_description}; `id` breaks ties.", schema_extra={"enum": list(sortable)}
+                ),
+            ] = None,
+            sortOrder: Annotated[
+                SortOrder | None, QueryParameter(description=f"Sort direction (default `{default_order}`).")
+            ] = None,
+        ) -> OrderBy:
+            if orderBy is not None and orderBy not in sortable:
+                raise invalid_query("orderBy", f"Expected one of {', '.join(sortable)}")
+            return OrderBy(field_name=orderBy or default_sort, sort_order=sortOrder or default_order)
+
+        return provide_order_by
 
     def _search_provider(self) -> Callable[..., SearchFilter | None]:
         fields = set(self.search_fields)
+        where = " or ".join(self.search_fields)
 
-        def provide_search(searchString: Any = None, searchIgnoreCase: Any = None) -> SearchFilter | None:
+        def provide_search(
+            searchString: Annotated[
+                str | None,
+                QueryParameter(
+                    description=f"Only rows whose {where} contains this text.",
+                    min_length=1,
+                    max_length=MAX_SEARCH_LENGTH,
+                    pattern=r"^[^\x00-\x1f\x7f]*$",
+                ),
+            ] = None,
+            searchIgnoreCase: Annotated[bool | None, QueryParameter(description="Match regardless of case.")] = None,
+        ) -> SearchFilter | None:
             if searchString is None:
                 return None
             return SearchFilter(
@@ -127,53 +160,7 @@ class Listing:
                 escape_wildcards=True,  # a substring match: "%" and "_" mean themselves
             )
 
-        return _with_parameters(
-            provide_search,
-            searchString=Annotated[
-                str | None,
-                QueryParameter(
-                    description=f"Only rows whose {' or '.join(self.search_fields)} contains this text.",
-                    min_length=1,
-                    max_length=MAX_SEARCH_LENGTH,
-                    pattern=r"^[^\x00-\x1f\x7f]*$",
-                ),
-            ],
-            searchIgnoreCase=Annotated[bool | None, QueryParameter(description="Match regardless of case.")],
-        )
-
-
-def _all_of(providers: Sequence[Callable[..., StatementFilter | None]]) -> Callable[..., list[FilterTypes]]:
-    """One provider calling each of ``providers`` with its query parameters; the filters they return.
-
-    They are Advanced Alchemy's filter dependencies, provided as one: Litestar resolves a
-    handler's independent dependencies concurrently, each in a task of its own, which cost a
-    listing more than all its filters do (README, "Performance").
-    """
-    signatures = [inspect.signature(provider) for provider in providers]
-    calls = [(provider, tuple(signature.parameters)) for provider, signature in zip(providers, signatures, strict=True)]
-
-    def provide_filters(**query: Any) -> list[FilterTypes]:
-        found = (provider(**{name: query[name] for name in names}) for provider, names in calls)
-        return [cast("FilterTypes", part) for part in found if part is not None]
-
-    parameters = [
-        parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY)
-        for signature in signatures
-        for parameter in signature.parameters.values()
-    ]
-    provide_filters.__signature__ = inspect.Signature(parameters, return_annotation=list[FilterTypes])  # type: ignore[attr-defined]
-    provide_filters.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": list[FilterTypes]}
-    return provide_filters
-
-
-def _with_parameters(provider: Callable[..., Any], **annotations: Any) -> Callable[..., Any]:
-    """Give ``provider``'s parameters (all defaulting to None) the annotations Litestar reads."""
-    signature = inspect.signature(provider)
-    provider.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=[p.replace(annotation=annotations[p.name]) for p in signature.parameters.values()]
-    )
-    provider.__annotations__ = {**annotations, "return": signature.return_annotation}
-    return provider
+        return provide_search
 
 
 def provide_limit_offset(
@@ -231,22 +218,8 @@ def _moment(parameter: str, value: str | None) -> datetime | None:
     try:
         moment = msgspec.convert(value, datetime)
     except msgspec.ValidationError:
-        reason = "Expected an ISO 8601 date-time, e.g. `2025-01-31T12:00:00Z`"
-        raise ValidationException(
-            detail=f"Invalid {parameter}", extra=[{"key": parameter, "message": reason, "source": "query"}]
-        ) from None
+        raise invalid_query(parameter, "Expected an ISO 8601 date-time, e.g. `2025-01-31T12:00:00Z`") from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
-def provide_author_filter(
-    author_id: Annotated[int | None, QueryParameter(**ID_BOUNDS, description="Only this author's articles.")] = None,
-) -> ComparisonFilter | None:
-    return of_author(author_id) if author_id is not None else None
-
-
-def of_author(author_id: int) -> ComparisonFilter:
-    """Only this author's rows: an equality, which (unlike a one-value ``IN``) runs on the driver."""
-    return ComparisonFilter(field_name="author_id", operator="eq", value=author_id)
 
 
 def _page_url(request: Request[Any, Any, Any], number: int, size: int) -> str:
@@ -255,7 +228,7 @@ def _page_url(request: Request[Any, Any, Any], number: int, size: int) -> str:
 
 
 def paged_response(
-    request: Request[Any, Any, Any], items: Sequence[Any], total: int, filters: Sequence[StatementFilter]
+    request: Request[Any, Any, Any], items: Sequence[Any], total: int, filters: Sequence[FilterTypes]
 ) -> Response[Any]:
     """The page as a plain array, with ``X-Total-Count`` and the ``Link`` header."""
     page = find_filter(LimitOffset, filters) or LimitOffset(limit=DEFAULT_PAGE_SIZE, offset=0)

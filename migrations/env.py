@@ -13,14 +13,14 @@ from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from blog.database import VERSION_TABLE
-from blog.models import Author  # importing the models registers them on the metadata
+from blog.models import metadata
 from blog.settings import load_settings
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
     logging.config.fileConfig(config.config_file_name, disable_existing_loggers=False)
 
-target_metadata = Author.metadata
+target_metadata = metadata
 
 
 def _url() -> str:

@@ -24,6 +24,7 @@ from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from blog import postgres
 from blog.app import create_app
 from blog.database import alembic_config
 from blog.settings import AppSettings, DatabaseSettings, Settings
@@ -43,13 +44,9 @@ def postgres_admin_url() -> str:
     return os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES)
 
 
-def _asyncpg_dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 async def _postgres_unreachable_reason() -> str | None:
     try:
-        connection = await asyncpg.connect(_asyncpg_dsn(postgres_admin_url()), timeout=5)
+        connection = await asyncpg.connect(postgres.asyncpg_dsn(postgres_admin_url()), timeout=5)
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         return f"PostgreSQL at {make_url(postgres_admin_url())!r} is not reachable: {exc!r}"
     await connection.close()
@@ -63,21 +60,11 @@ async def create_postgres_database() -> str:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must run the PostgreSQL tests, but {reason}")
         pytest.skip(f"SKIPPING POSTGRESQL TESTS: {reason} (set TEST_DATABASE_URL)")
-    name = f"blog_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(_asyncpg_dsn(postgres_admin_url()))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return make_url(postgres_admin_url()).set(database=name).render_as_string(hide_password=False)
+    return await postgres.create_database(postgres_admin_url(), f"blog_test_{uuid.uuid4().hex[:12]}")
 
 
 async def drop_postgres_database(url: str) -> None:
-    admin = await asyncpg.connect(_asyncpg_dsn(postgres_admin_url()))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    await postgres.drop_database(postgres_admin_url(), str(make_url(url).database))
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -17,7 +17,7 @@ from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from blog.app import create_app
-from blog.database import COMMAND_TIMEOUT_MARGIN, sqlalchemy_config
+from blog.database import COMMAND_TIMEOUT_MARGIN, database
 from blog.errors import from_unexpected_error
 from blog.settings import AppSettings, DatabaseSettings, Settings
 from tests.conftest import empty_tables
@@ -128,7 +128,7 @@ async def test_outage_answers_503_and_recovers(client: AsyncTestClient, proxy: O
 async def test_a_statement_over_the_timeout_is_cancelled_and_answered_503(database_url: str) -> None:
     if make_url(database_url).get_backend_name() != "postgresql":
         pytest.skip("statement_timeout is PostgreSQL's")
-    engine = sqlalchemy_config(DatabaseSettings(url=database_url, statement_timeout=0.2)).get_engine()
+    engine = database(DatabaseSettings(url=database_url, statement_timeout=0.2)).engine
     try:
         async with engine.connect() as connection:
             assert (await connection.execute(text("SHOW statement_timeout"))).scalar_one() == "200ms"

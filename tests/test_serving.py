@@ -9,7 +9,6 @@ on. Without the setting, asyncpg's prepared statements collide there.
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import shutil
 import socket
@@ -22,13 +21,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.common import app_server
-from blog.app import YOUNG_GENERATION_THRESHOLD, create_app
+from blog.app import create_app
 from blog.settings import AppSettings, DatabaseSettings, Settings
 from tests.helpers import free_port
 from tests.test_concurrency import concurrent_client
@@ -150,14 +147,3 @@ async def test_each_app_closes_its_connections_at_shutdown(database_url: str, en
     async with engine.connect() as connection:
         others = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
         assert (await connection.execute(text(others))).scalar_one() == 0
-
-
-async def test_the_collector_skips_the_apps_own_objects_while_it_serves(app: Litestar) -> None:
-    """Long-lived objects are frozen out of garbage collection at start-up, and released at shutdown."""
-    assert gc.get_freeze_count() == 0
-    async with AsyncTestClient(app=app) as client:
-        assert gc.get_freeze_count() > 10_000  # routes, DTOs, mappers: every object there is
-        assert gc.get_threshold()[0] == YOUNG_GENERATION_THRESHOLD
-        assert (await client.get("/healthcheck")).status_code == 200
-    assert gc.get_freeze_count() == 0
-    assert gc.get_threshold()[0] != YOUNG_GENERATION_THRESHOLD

@@ -22,7 +22,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 COUNTED_TABLES = ("author", "article")
-SLOTS = 16  # blog.models.COUNTER_SLOTS
+SLOTS = 16  # rows per counted table: concurrent writers rarely update the same one
 
 # PostgreSQL: one statement-level trigger run per INSERT/DELETE statement, however many rows
 # it touches (a COPY of a million rows included); a random slot keeps concurrent writers apart.

@@ -1,4 +1,4 @@
-"""``/authors``: create, read, update and delete authors, and list an author's articles."""
+"""``/authors``: create, read, update and delete authors."""
 
 from __future__ import annotations
 
@@ -6,19 +6,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.dto import DTOData
 from litestar.enums import MediaType
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
-from blog.controllers.articles import ARTICLE_LISTING
-from blog.controllers.params import AuthorId
-from blog.dtos import ArticleRead, AuthorCreate, AuthorRead, AuthorUpdate
+from blog.domain.authors.models import Author
+from blog.domain.authors.schemas import AuthorCreate, AuthorId, AuthorRead, AuthorUpdate
+from blog.domain.authors.services import AuthorService
 from blog.errors import problem_responses
-from blog.listing import PAGING_HEADERS, Filters, Listing, of_author, paged_response
-from blog.models import Article, Author
-from blog.services import ArticleService, AuthorService, provide_article_service, provide_author_service
+from blog.listing import PAGING_HEADERS, Filters, Listing, paged_response
+from blog.service import read_provider, write_provider
 
 AUTHOR_LISTING = Listing(
     sort_fields=("id", "created_at", "updated_at", "last_name"),
@@ -26,6 +25,7 @@ AUTHOR_LISTING = Listing(
     default_order="asc",
     search_fields=("first_name", "last_name"),
 )
+READS = {"authors": read_provider(AuthorService)}
 
 
 class AuthorController(Controller):
@@ -33,10 +33,7 @@ class AuthorController(Controller):
 
     path = "/authors"
     tags = ["Authors"]
-    dependencies = {
-        "authors": Provide(provide_author_service),
-        "articles": Provide(provide_article_service),
-    }
+    dependencies = {"authors": write_provider(AuthorService)}
     return_dto = AuthorRead
 
     @get(
@@ -44,15 +41,12 @@ class AuthorController(Controller):
         # Named because Litestar documents a DTO-encoded `Response` with an empty media type.
         media_type=MediaType.JSON,
         summary="List authors",
-        dependencies=AUTHOR_LISTING.dependencies(),
+        dependencies={**READS, **AUTHOR_LISTING.dependencies()},
         response_headers=PAGING_HEADERS,
         responses=problem_responses(400),
     )
     async def list_authors(
-        self,
-        request: Request[Any, Any, Any],
-        authors: NamedDependency[AuthorService],
-        filters: Filters,
+        self, request: Request[Any, Any, Any], authors: NamedDependency[AuthorService], filters: Filters
     ) -> Response[Sequence[Author]]:
         """A page of authors, by `id` unless `orderBy` says otherwise.
 
@@ -86,11 +80,12 @@ class AuthorController(Controller):
         name="get_author",
         operation_id="getAuthor",
         summary="Get an author",
+        dependencies=READS,
         responses=problem_responses(400, 404),
     )
     async def get_author(self, authors: NamedDependency[AuthorService], author_id: AuthorId) -> Author:
         """One author by id; 404 with `"detail": "Author does not exist"` if there is none."""
-        return await authors.get_for_read(author_id)
+        return await authors.get(author_id)
 
     @patch(
         "/{author_id:int}",
@@ -118,29 +113,3 @@ class AuthorController(Controller):
     async def delete_author(self, authors: NamedDependency[AuthorService], author_id: AuthorId) -> None:
         """Delete the author; every article they wrote is deleted with them."""
         await authors.delete(author_id, auto_commit=True)
-
-    @get(
-        "/{author_id:int}/articles",
-        operation_id="listAuthorArticles",
-        media_type=MediaType.JSON,
-        summary="List an author's articles",
-        return_dto=ArticleRead,
-        dependencies=ARTICLE_LISTING.dependencies(),
-        response_headers=PAGING_HEADERS,
-        responses=problem_responses(400, 404),
-    )
-    async def list_author_articles(
-        self,
-        request: Request[Any, Any, Any],
-        authors: NamedDependency[AuthorService],
-        articles: NamedDependency[ArticleService],
-        filters: Filters,
-        author_id: AuthorId,
-    ) -> Response[Sequence[Article]]:
-        """A page of the author's articles, newest first; 404 if the author does not exist.
-
-        Takes the same query parameters, and answers with the same headers, as `GET /articles`.
-        """
-        await authors.ensure_exists(author_id)
-        items, total = await articles.list_page([*filters, of_author(author_id)])
-        return paged_response(request, items, total, filters)

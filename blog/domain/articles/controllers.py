@@ -1,23 +1,27 @@
-"""``/articles``: create, read, update and delete articles."""
+"""``/articles``: create, read, update and delete articles; and ``/authors/{id}/articles``."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
+from advanced_alchemy.filters import ComparisonFilter
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.dto import DTOData
 from litestar.enums import MediaType
-from litestar.params import JSONBody
+from litestar.params import JSONBody, QueryParameter, SkipValidation
 from litestar.status_codes import HTTP_201_CREATED
 
-from blog.controllers.params import ArticleId
-from blog.dtos import ArticleCreate, ArticleRead, ArticleUpdate
+from blog.domain.articles.models import Article
+from blog.domain.articles.schemas import ArticleCreate, ArticleId, ArticleRead, ArticleUpdate
+from blog.domain.articles.services import ArticleService, of_author
+from blog.domain.authors.schemas import AuthorId
+from blog.domain.authors.services import AuthorService
 from blog.errors import problem_responses
-from blog.listing import PAGING_HEADERS, Filters, Listing, paged_response, provide_author_filter
-from blog.models import Article
-from blog.services import ArticleService, provide_article_service
+from blog.fields import ID_BOUNDS
+from blog.listing import PAGING_HEADERS, Filters, Listing, paged_response
+from blog.service import read_provider, write_provider
 
 ARTICLE_LISTING = Listing(
     sort_fields=("id", "created_at", "updated_at", "title"),
@@ -25,6 +29,14 @@ ARTICLE_LISTING = Listing(
     default_order="desc",
     search_fields=("title",),
 )
+READS = {"articles": read_provider(ArticleService)}
+
+
+def provide_author_filter(
+    author_id: Annotated[int | None, QueryParameter(**ID_BOUNDS, description="Only this author's articles.")] = None,
+) -> ComparisonFilter | None:
+    """``?author_id=``: a dependency, so that its errors are reported with the other filters'."""
+    return of_author(author_id) if author_id is not None else None
 
 
 class ArticleController(Controller):
@@ -32,7 +44,7 @@ class ArticleController(Controller):
 
     path = "/articles"
     tags = ["Articles"]
-    dependencies = {"articles": Provide(provide_article_service)}
+    dependencies = {"articles": write_provider(ArticleService)}
     return_dto = ArticleRead
 
     @get(
@@ -40,7 +52,11 @@ class ArticleController(Controller):
         # Named because Litestar documents a DTO-encoded `Response` with an empty media type.
         media_type=MediaType.JSON,
         summary="List articles",
-        dependencies=ARTICLE_LISTING.dependencies(provide_author_filter),
+        dependencies={
+            **READS,
+            **ARTICLE_LISTING.dependencies(),
+            "author_filter": Provide(provide_author_filter, sync_to_thread=False),
+        },
         response_headers=PAGING_HEADERS,
         responses=problem_responses(400),
     )
@@ -49,6 +65,7 @@ class ArticleController(Controller):
         request: Request[Any, Any, Any],
         articles: NamedDependency[ArticleService],
         filters: Filters,
+        author_filter: NamedDependency[SkipValidation[ComparisonFilter | None]],
     ) -> Response[Sequence[Article]]:
         """A page of articles, newest first unless `orderBy` says otherwise.
 
@@ -56,6 +73,8 @@ class ArticleController(Controller):
         `Link` points to the first, previous, next and last pages. `searchString` matches
         titles; `author_id` keeps one author's articles.
         """
+        if author_filter is not None:
+            filters = [*filters, author_filter]
         items, total = await articles.list_page(filters)
         return paged_response(request, items, total, filters)
 
@@ -85,11 +104,12 @@ class ArticleController(Controller):
         name="get_article",
         operation_id="getArticle",
         summary="Get an article",
+        dependencies=READS,
         responses=problem_responses(400, 404),
     )
     async def get_article(self, articles: NamedDependency[ArticleService], article_id: ArticleId) -> Article:
         """One article by id; 404 with `"detail": "Article does not exist"` if there is none."""
-        return await articles.get_for_read(article_id)
+        return await articles.get(article_id)
 
     @patch(
         "/{article_id:int}",
@@ -117,3 +137,35 @@ class ArticleController(Controller):
     async def delete_article(self, articles: NamedDependency[ArticleService], article_id: ArticleId) -> None:
         """Delete the article."""
         await articles.delete(article_id, auto_commit=True)
+
+
+class AuthorArticleController(Controller):
+    """One author's articles."""
+
+    path = "/authors/{author_id:int}/articles"
+    tags = ["Articles"]
+    dependencies = {**READS, "authors": read_provider(AuthorService), **ARTICLE_LISTING.dependencies()}
+    return_dto = ArticleRead
+
+    @get(
+        operation_id="listAuthorArticles",
+        media_type=MediaType.JSON,
+        summary="List an author's articles",
+        response_headers=PAGING_HEADERS,
+        responses=problem_responses(400, 404),
+    )
+    async def list_author_articles(
+        self,
+        request: Request[Any, Any, Any],
+        authors: NamedDependency[AuthorService],
+        articles: NamedDependency[ArticleService],
+        filters: Filters,
+        author_id: AuthorId,
+    ) -> Response[Sequence[Article]]:
+        """A page of the author's articles, newest first; 404 if the author does not exist.
+
+        Takes the same query parameters, and answers with the same headers, as `GET /articles`.
+        """
+        await authors.ensure_exists(author_id)
+        items, total = await articles.list_page([*filters, of_author(author_id)])
+        return paged_response(request, items, total, filters)

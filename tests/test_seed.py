@@ -1,6 +1,10 @@
-"""The data generator fills a migrated database with rows the API serves (COPY on PostgreSQL)."""
+"""``litestar blog seed`` fills a migrated database with rows the API serves (COPY on PostgreSQL)."""
 
 from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
 
 import pytest
 from litestar import Litestar
@@ -8,8 +12,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from blog.fixtures import fill, main
 from blog.models import Article, Author
+from blog.seed import fill
+from tests.test_migrations import run_cli
 
 
 async def _counts(engine: AsyncEngine) -> tuple[int, int]:
@@ -29,7 +34,7 @@ async def test_fill_adds_the_rows_asked_for(app: Litestar, database_url: str, en
         )
     assert orphans == 0
 
-    # The API sees them, and its counters (kept by triggers on PostgreSQL) agree.
+    # The API sees them, and its counters (kept by triggers) agree.
     async with AsyncTestClient(app=app) as client:
         response = await client.get("/articles", params={"pageSize": 5})
         assert response.status_code == 200
@@ -50,7 +55,11 @@ async def test_articles_need_authors(database_url: str) -> None:
         await fill(database_url, authors=0, articles=5)
 
 
-def test_command_line(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    # A sync test: the command runs its own event loop, as it does from a shell.
-    main(["--authors", "0", "--articles", "0", "--database-url", database_url])
-    assert "added 0 authors and 0 articles" in capsys.readouterr().out
+async def test_the_command(app: Litestar, database_url: str, engine: AsyncEngine) -> None:
+    litestar = str(Path(sys.executable).with_name("litestar"))
+    done = await asyncio.to_thread(
+        run_cli, litestar, "blog", "seed", "--authors", "3", "--articles", "5", database_url=database_url
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "added 3 authors and 5 articles" in done.stdout
+    assert await _counts(engine) == (3, 5)

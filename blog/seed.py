@@ -1,19 +1,16 @@
 """Fill the database with generated authors and articles, fast: for demos and benchmarks.
 
-    python -m blog.fixtures --authors 10000 --articles 1000000
+    litestar blog seed --authors 10000 --articles 1000000
 
 On PostgreSQL the rows go in with ``COPY`` (asyncpg), a million articles in seconds; on
 SQLite with batched inserts. Rows are added to what is there; the database must be
-migrated first. The URL is the app's (``litestar.toml``/``DATABASE_URL``) unless
-``--database-url`` names another.
+migrated first (``litestar database upgrade``). The command fills the app's database
+(``litestar.toml``/``DATABASE_URL``) unless ``--database-url`` names another.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import random
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import islice
@@ -24,7 +21,7 @@ from sqlalchemy import insert, make_url, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from blog.models import Article, Author
-from blog.settings import load_settings
+from blog.postgres import asyncpg_dsn
 
 WORDS = (
     *("engine", "analytical", "notes", "difference", "loom", "cards", "numbers", "bernoulli", "poetry"),
@@ -58,8 +55,7 @@ def article_rows(
 
 
 async def _fill_postgres(url: str, authors: int, articles: int, rng: random.Random) -> None:
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(dsn)
+    connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         async with connection.transaction():
             await connection.copy_records_to_table(
@@ -109,21 +105,3 @@ async def fill(url: str, authors: int, articles: int, seed: int = 1) -> None:
         await _fill_postgres(url, authors, articles, rng)
     else:
         await _fill_other(url, authors, articles, rng)
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m blog.fixtures", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--authors", type=int, default=100, help="authors to add (default 100)")
-    parser.add_argument("--articles", type=int, default=1_000, help="articles to add (default 1000)")
-    parser.add_argument("--database-url", help="default: the app's settings")
-    parser.add_argument("--seed", type=int, default=1, help="random seed, for repeatable data")
-    args = parser.parse_args(argv)
-    url = args.database_url or load_settings().database.url
-    started = time.perf_counter()
-    asyncio.run(fill(url, args.authors, args.articles, args.seed))
-    elapsed = time.perf_counter() - started
-    print(f"added {args.authors} authors and {args.articles} articles in {elapsed:.1f} s")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,56 @@
+"""Field types shared by the domains: ids and text, each with the contract's limits.
+
+A limit is declared once, in a model column's annotation (Litestar's ``KwargDefinition``);
+the DTOs (``blog.dto``) enforce it on every write and document it in the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar.params import KwargDefinition
+
+MAX_ID = 2**63 - 1
+"""Ids are PostgreSQL ``bigint``; anything outside 1..MAX_ID cannot name a row."""
+
+
+class _SchemaExtra(dict[str, Any]):
+    """A ``schema_extra`` that hashes: SQLAlchemy and ``typing`` hash the annotations holding it."""
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(self.items()))
+
+
+ID_SCHEMA_BOUNDS = _SchemaExtra(minimum=1, maximum=MAX_ID)
+ID_BOUNDS: dict[str, Any] = {"ge": 1, "le": MAX_ID, "schema_extra": ID_SCHEMA_BOUNDS}
+"""Keyword arguments bounding an id in a ``KwargDefinition`` (or a path or query parameter).
+
+``schema_extra`` restates the bounds because Litestar writes ``ge``/``le`` into the OpenAPI
+document as floats, where MAX_ID rounds up to 2**63: an id the API would refuse.
+"""
+
+NO_CONTROL = r"[^\x00-\x1f\x7f]"
+"""One character that is not a control character (NUL, line breaks, ESC...)."""
+NO_CONTROL_BUT_BREAKS = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+"""One character that is not a control character, though it may be a tab or a line break."""
+# The true end of the string: Python's `$` (msgspec validates with `re`) also matches before
+# a final newline, which would let "Ada\n" through.
+_END = r"(?![\s\S])"
+
+
+def text(max_length: int, allowed: str, description: str) -> KwargDefinition:
+    """A text field: 1..max_length characters from ``allowed``, at least one not a space.
+
+    The pattern repeats the length limit in its lookahead because a partial (PATCH) DTO
+    drops ``min_length``/``max_length`` but keeps ``pattern``.
+    """
+    not_space = allowed.replace("[^", r"[^\s", 1)
+    return KwargDefinition(
+        min_length=1,
+        max_length=max_length,
+        pattern=rf"^(?=[\s\S]{{1,{max_length}}}{_END}){allowed}*{not_space}{allowed}*{_END}",
+        description=description,
+    )
+
+
+Name = Annotated[str, text(100, NO_CONTROL, "1 to 100 characters, not blank.")]

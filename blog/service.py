@@ -1,0 +1,108 @@
+"""What every domain's service shares: Advanced Alchemy's service and repository, plus paging.
+
+A domain's service subclasses ``BlogService`` with an inner ``Repo`` (a ``BlogRepository``), as
+litestar-fullstack lays them out. Services raise Advanced Alchemy's ``NotFoundError`` for a
+missing row; ``blog.errors`` turns it into a 404 in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, cast
+
+from advanced_alchemy.exceptions import NotFoundError, RepositoryError
+from advanced_alchemy.filters import LimitOffset, OrderBy, StatementFilter
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import ModelT, SQLAlchemyAsyncRepositoryService, find_filter
+from litestar.di import NamedDependency, Provide
+from sqlalchemy import Table, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_scoped_session
+from sqlalchemy.orm.exc import StaleDataError
+
+from blog.models import row_count
+
+
+class BlogRepository(SQLAlchemyAsyncRepository[ModelT]):
+    """Advanced Alchemy's repository, plus the table's row count in constant time."""
+
+    async def count_all(self) -> int:
+        """All rows of the table, from the trigger-kept ``row_count``: ``count(*)`` reads every row."""
+        table = cast("Table", self.model_type.__table__).name
+        total = select(func.coalesce(func.sum(row_count.c.n), 0)).where(row_count.c.table_name == table)
+        return int(await self.session.scalar(total) or 0)
+
+
+RepoT = TypeVar("RepoT", bound=BlogRepository[Any])
+
+
+class BlogService(SQLAlchemyAsyncRepositoryService[ModelT, RepoT]):
+    """Advanced Alchemy's service, with ``list_page``: one page of a listing and its total.
+
+    Written rows are not re-read after their commit (``auto_refresh=False``): every value
+    is known once the row is flushed (the id comes back from the INSERT, the timestamps are
+    set in Python), and a re-read in a new transaction would fail if a concurrent request
+    deleted the row in between, turning a committed write into an error.
+    """
+
+    def __init__(self, session: AsyncSession | async_scoped_session[AsyncSession], **repo_kwargs: Any) -> None:
+        super().__init__(session, **{"auto_refresh": False, **repo_kwargs})
+
+    async def update(self, *args: Any, **kwargs: Any) -> ModelT:
+        """Advanced Alchemy's ``update``; a row deleted under it is a ``NotFoundError``.
+
+        The row is read, then updated: a concurrent delete in between leaves the UPDATE
+        matching nothing, which SQLAlchemy reports as stale data. For the client the row
+        simply does not exist (404), as if the delete had come first.
+        """
+        try:
+            return await super().update(*args, **kwargs)
+        except RepositoryError as exc:
+            if isinstance(exc.__cause__, StaleDataError):
+                messages = cast("dict[str, str]", self.repository.error_messages or {})
+                raise NotFoundError(messages.get("not_found", "No such row")) from exc
+            raise
+
+    async def list_page(self, filters: Sequence[StatementFilter]) -> tuple[Sequence[ModelT], int]:
+        """The rows of one page, in a total order, and how many rows match in all.
+
+        ``id`` breaks ties in any ordering, so walking the pages returns every row exactly
+        once even when timestamps tie. At most two statements run, whatever the page size.
+        """
+        order = find_filter(OrderBy, filters)
+        if order is not None and order.field_name != "id":
+            filters = [*filters, OrderBy(field_name="id", sort_order=order.sort_order)]
+        items = await self.get_many(*filters)
+        return items, await self._total(filters, len(items))
+
+    async def _total(self, filters: Sequence[StatementFilter], found: int) -> int:
+        page = find_filter(LimitOffset, filters)
+        if page is None:
+            return found
+        if found < page.limit and (found or page.offset == 0):
+            return page.offset + found  # the last page: nothing follows it
+        conditions = [f for f in filters if not isinstance(f, (LimitOffset, OrderBy))]
+        if not conditions:
+            return await self.repository.count_all()
+        return await self.count(*conditions)
+
+
+ServiceT = TypeVar("ServiceT", bound=BlogService[Any, Any])
+
+
+def write_provider(service_type: Callable[..., ServiceT]) -> Provide:
+    """The dependency of a handler that writes: the service on the request's transaction (``db_session``)."""
+
+    def provide(db_session: NamedDependency[AsyncSession]) -> ServiceT:
+        return service_type(session=db_session)
+
+    return Provide(provide, sync_to_thread=False)
+
+
+def read_provider(service_type: Callable[..., ServiceT]) -> Provide:
+    """The dependency of a handler that only reads: the service on the request's autocommit
+    session (``db_read_session``, see ``blog.database``)."""
+
+    def provide(db_read_session: NamedDependency[AsyncSession]) -> ServiceT:
+        return service_type(session=db_read_session)
+
+    return Provide(provide, sync_to_thread=False)
