@@ -193,6 +193,12 @@ def _database_unavailable(exc: BaseException) -> bool:
     return False
 
 
+def _root_cause(exc: BaseException) -> BaseException:
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    return exc
+
+
 def from_unexpected_error(exc: Exception) -> ProblemDetailsException:
     """A database that cannot answer is a 503; anything else is a bug, logged with its traceback.
 
@@ -200,7 +206,7 @@ def from_unexpected_error(exc: Exception) -> ProblemDetailsException:
     """
     if _database_unavailable(exc):
         # One line per request, not a traceback: an outage would otherwise flood the log.
-        logger.warning("database unavailable, answered 503: %r", exc)
+        logger.warning("database unavailable, answered 503: %r", _root_cause(exc))
         unavailable = problem(HTTPStatus.SERVICE_UNAVAILABLE, UNAVAILABLE_DETAIL)
         unavailable.headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
         return unavailable

@@ -5,11 +5,16 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 PROBLEM_JSON = "application/problem+json"
+
+ONE_BACKEND = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+"""For tests of what the app refuses before it reaches the database: run once, on PostgreSQL
+(the stricter: it is where a NUL or an out-of-range id would fail), not once per backend."""
 
 
 async def create_author(

@@ -8,7 +8,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.helpers import assert_problem, count_rows, create_article, create_author
+from tests.helpers import ONE_BACKEND, assert_problem, count_rows, create_article, create_author
 
 AUTHOR_FIELDS = {"id", "first_name", "last_name", "created_at", "updated_at"}
 
@@ -120,6 +120,7 @@ async def test_author_without_articles_has_empty_list(client: AsyncTestClient) -
     assert response.json() == []
 
 
+@ONE_BACKEND
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -149,6 +150,7 @@ async def test_create_accepts_limits(client: AsyncTestClient) -> None:
     assert author["first_name"] == "F" * 100
 
 
+@ONE_BACKEND
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -170,6 +172,7 @@ async def test_patch_rejects_invalid_body_and_changes_nothing(
     assert (await client.get(f"/authors/{author['id']}")).json() == author
 
 
+@ONE_BACKEND
 @pytest.mark.parametrize("raw", [b"{", b"[]", b"42", b'"x"', b"null", b""])
 async def test_malformed_or_non_object_json_is_400(client: AsyncTestClient, engine: AsyncEngine, raw: bytes) -> None:
     response = await client.post("/authors", content=raw, headers={"content-type": "application/json"})
@@ -177,12 +180,14 @@ async def test_malformed_or_non_object_json_is_400(client: AsyncTestClient, engi
     assert await count_rows(engine, "author") == 0
 
 
+@ONE_BACKEND
 @pytest.mark.parametrize("author_id", ["0", "-1", "9223372036854775808", "99999999999999999999999"])
 async def test_out_of_range_ids_are_400(client: AsyncTestClient, author_id: str) -> None:
     assert_problem(await client.get(f"/authors/{author_id}"), 400, field="author_id")
     assert_problem(await client.delete(f"/authors/{author_id}"), 400, field="author_id")
 
 
+@ONE_BACKEND
 @pytest.mark.parametrize("author_id", ["abc", "1.5", "1e3"])
 async def test_non_integer_ids_are_4xx(client: AsyncTestClient, author_id: str) -> None:
     response = await client.get(f"/authors/{author_id}")

@@ -9,6 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from blog.app import create_app
 from blog.settings import AppSettings, DatabaseSettings, Settings
+from tests.helpers import ONE_BACKEND
 
 CONTRACT = {
     "/authors": {"get", "post"},
@@ -41,6 +42,7 @@ async def test_healthcheck_503_when_database_unreachable() -> None:
     assert elapsed < 10, "the health check must not hang"
 
 
+@ONE_BACKEND
 async def test_docs_page_is_scalar(client: AsyncTestClient) -> None:
     response = await client.get("/docs")
     assert response.status_code == 200
@@ -48,6 +50,7 @@ async def test_docs_page_is_scalar(client: AsyncTestClient) -> None:
     assert "scalar" in response.text.lower()
 
 
+@ONE_BACKEND
 async def test_openapi_document_describes_the_contract(client: AsyncTestClient) -> None:
     response = await client.get("/docs/openapi.json")
     assert response.status_code == 200
@@ -75,6 +78,7 @@ async def test_openapi_document_describes_the_contract(client: AsyncTestClient) 
     assert "503" in paths["/healthcheck"]["get"]["responses"]
 
 
+@ONE_BACKEND
 async def test_write_schemas_hold_only_writable_fields(client: AsyncTestClient) -> None:
     document = (await client.get("/docs/openapi.json")).json()
     schemas = document["components"]["schemas"]
@@ -86,6 +90,7 @@ async def test_write_schemas_hold_only_writable_fields(client: AsyncTestClient) 
     assert create["additionalProperties"] is False  # unknown fields are a 400, and the schema says so
 
 
+@ONE_BACKEND
 async def test_documented_bounds_and_media_types_are_exact(client: AsyncTestClient) -> None:
     """What a generated client or a fuzzer reads must be what the server enforces."""
     raw = (await client.get("/docs/openapi.json")).text

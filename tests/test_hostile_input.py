@@ -13,7 +13,9 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.helpers import assert_problem, count_rows, create_article, create_author
+from tests.helpers import ONE_BACKEND, assert_problem, count_rows, create_article, create_author
+
+pytestmark = ONE_BACKEND
 
 BIG = 2**63  # one past PostgreSQL's bigint
 
@@ -49,6 +51,8 @@ BAD_VALUES: list[Any] = [
     ["a"],
 ]
 BAD_AUTHOR_IDS: list[Any] = [0, -1, BIG, -BIG, 10**30, 1e300, 0.0, "1", "one", 1.5, True, None, [], {}]
+
+pytestmark = ONE_BACKEND
 
 
 def _authors_bodies() -> list[tuple[dict[str, Any], str]]:
@@ -210,3 +214,52 @@ async def test_unsupported_method_is_405_problem(client: AsyncTestClient) -> Non
     response = await client.put("/authors/1", json={"first_name": "A", "last_name": "B"})
     assert_problem(response, 405)
     assert "allow" in response.headers
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "named"),
+    [
+        ("POST", "/authors", {"first_name": 5, "last_name": 6}, {"first_name", "last_name"}),
+        ("POST", "/authors", {"nickname": "x"}, {"nickname", "first_name", "last_name"}),
+        (
+            "PATCH",
+            "/authors/{author}",
+            {"first_name": "", "last_name": None, "id": 3},
+            {"first_name", "last_name", "id"},
+        ),
+        (
+            "POST",
+            "/articles",
+            {"title": " ", "content": 7, "author_id": 0, "x": 1},
+            {"title", "content", "author_id", "x"},
+        ),
+        ("PATCH", "/articles/{article}", {"title": "T" * 201, "author_id": "1"}, {"title", "author_id"}),
+    ],
+)
+async def test_every_invalid_field_is_named_in_one_answer(
+    client: AsyncTestClient, engine: AsyncEngine, method: str, path: str, body: dict[str, Any], named: set[str]
+) -> None:
+    author = await create_author(client)
+    article = await create_article(client, author["id"])
+    before = await _snapshot(client, engine)
+    response = await client.request(method, path.format(author=author["id"], article=article["id"]), json=body)
+    problem = assert_problem(response, 400)
+    assert {param["name"] for param in problem["invalid_params"]} == named, problem
+    assert all(param["source"] == "body" for param in problem["invalid_params"])
+    assert await _snapshot(client, engine) == before
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/authors", {"pageSize": "0", "currentPage": "x", "orderBy": "title", "ids": "abc", "searchString": ""}),
+        ("/articles", {"pageSize": "101", "sortOrder": "up", "createdAfter": "soon", "author_id": "0"}),
+        ("/authors/1/articles", {"pageSize": "-1", "orderBy": "last_name", "updatedBefore": "1700000000"}),
+    ],
+)
+async def test_every_invalid_query_parameter_is_named_in_one_answer(
+    client: AsyncTestClient, path: str, query: dict[str, str]
+) -> None:
+    problem = assert_problem(await client.get(path, params=query), 400)
+    assert {param["name"] for param in problem["invalid_params"]} == set(query), problem
+    assert all(param["source"] == "query" for param in problem["invalid_params"]), problem

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from blog.models import Article, Author
-from tests.helpers import assert_problem, create_article, create_author
+from tests.helpers import ONE_BACKEND, assert_problem, create_article, create_author
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -129,6 +129,7 @@ async def test_links_keep_the_other_query_parameters(client: AsyncTestClient, en
     assert following["orderBy"] == ["last_name"]
 
 
+@ONE_BACKEND
 @pytest.mark.parametrize(
     ("params", "name"),
     [
@@ -156,6 +157,7 @@ async def test_bad_author_query_is_400_naming_the_parameter(
     assert_problem(await client.get("/authors", params=params), 400, field=name)
 
 
+@ONE_BACKEND
 @pytest.mark.parametrize(
     ("params", "name"),
     [
