@@ -32,12 +32,12 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check blog tests migrations bench
 	$(BIN)/mypy
 
-## The throughput benchmark against the bare-driver floor (README, "Performance"); needs PostgreSQL and wrk.
+## The throughput benchmark against the bare-driver floor (docs/performance.md); needs PostgreSQL and wrk.
 bench: $(BIN)/.installed
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk || { echo "bench needs wrk: apt-get install wrk"; exit 1; }
-	$(BIN)/python -m bench.throughput $(ARGS)
+	$(BIN)/python -m bench.throughput --servers uvicorn,granian $(ARGS)
 
-## The same read served by each layer of the stack in turn, to show what each costs (README, "Performance").
+## The same read served by each layer of the stack in turn, to show what each costs (docs/performance.md).
 bench-ladder: $(BIN)/.installed
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk || { echo "bench-ladder needs wrk: apt-get install wrk"; exit 1; }
 	$(BIN)/python -m bench.ladder $(ARGS)

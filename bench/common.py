@@ -58,15 +58,28 @@ def serve(argv: list[str], port: int, env: dict[str, str] | None = None) -> Iter
         process.wait(10)
 
 
-def uvicorn_server(
-    target: list[str], port: int, env: dict[str, str], *extra: str
+SERVERS = ("uvicorn", "granian")
+"""The ASGI servers a benchmark can run the app and the floor under."""
+
+
+def asgi_server(
+    target: str, port: int, env: dict[str, str], *, server: str = "uvicorn", factory: bool = False, workers: int = 1
 ) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
-    """``target`` under uvicorn: one worker unless ``extra`` says otherwise, uvloop and httptools, no access log."""
-    argv = [sys.executable, "-m", "uvicorn", *target, "--port", str(port)]
-    argv += ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning", *extra]
+    """``target`` under ``server``, as in production: uvloop (and httptools), no access log."""
+    factory_flag = ["--factory"] if factory else []
+    if server == "granian":
+        argv = [sys.executable, "-m", "granian", "--interface", "asgi", *factory_flag, target]
+        argv += ["--loop", "uvloop", "--no-access-log", "--log-level", "warning"]
+    else:
+        argv = [sys.executable, "-m", "uvicorn", *factory_flag, target]
+        argv += ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
+    argv += ["--port", str(port), "--workers", str(workers)]
     return serve(argv, port, env=env)
 
 
-def app_server(database: str, port: int, *extra: str) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
-    """The app under uvicorn on ``database``."""
-    return uvicorn_server(["--factory", "blog.app:create_app"], port, {"DATABASE_URL": database}, *extra)
+def app_server(
+    database: str, port: int, *, server: str = "uvicorn", workers: int = 1
+) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
+    """The app on ``database``, as the production command serves it (``blog.asgi``)."""
+    env = {"DATABASE_URL": database}
+    return asgi_server("blog.asgi:production_app", port, env, server=server, factory=True, workers=workers)

@@ -32,9 +32,10 @@ import msgspec
 from litestar import Litestar, Response, get
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bench.common import app_server, prepare_database, uvicorn_server
+from bench.common import app_server, asgi_server, prepare_database
 from bench.throughput import ARTICLES, AUTHORS, SCRIPTS, floor_server, load_options, wrk
 from blog import postgres
+from blog.asgi import freeze_long_lived_objects
 from blog.database import database
 from blog.models import Article
 from blog.settings import DatabaseSettings
@@ -89,16 +90,17 @@ def rung_app() -> Litestar:
     async def healthcheck() -> dict[str, str]:
         return {"status": "ok"}
 
-    return Litestar([get_article, healthcheck], lifespan=[lifespan])
+    # The production launcher's garbage-collector settings too: the rungs differ by their layers only.
+    return Litestar([get_article, healthcheck], lifespan=[lifespan], on_startup=[freeze_long_lived_objects])
 
 
 def _server(rung: str, database: str) -> Any:
     if rung == "floor":
-        return floor_server(database, PORT)
+        return floor_server(database, PORT, "uvicorn")
     if rung == "app":
         return app_server(database, PORT)
     dsn = postgres.asyncpg_dsn(database)
-    return uvicorn_server(["--factory", "bench.ladder:rung_app"], PORT, {"LADDER_RUNG": rung, "LADDER_DSN": dsn})
+    return asgi_server("bench.ladder:rung_app", PORT, {"LADDER_RUNG": rung, "LADDER_DSN": dsn}, factory=True)
 
 
 def main() -> None:

@@ -1,14 +1,16 @@
 """Throughput and latency of the app against the bare-driver floor, under wrk.
 
-    python -m bench.throughput                # 3 runs of 10 s per endpoint, 32 connections
-    python -m bench.throughput --reuse        # keep and reuse the generated database
+    python -m bench.throughput                     # 3 runs of 10 s per endpoint, 32 connections
+    python -m bench.throughput --reuse             # keep and reuse the generated database
+    python -m bench.throughput --servers uvicorn,granian
 
 Creates ``bench_throughput`` (10k authors, 100k articles) with the data generator, then for
-each run starts the floor (``bench/floor.py``) and the app, each under uvicorn with one
-worker, uvloop and httptools, and drives every endpoint with ``wrk`` (a separate process;
-fixed connections and duration, after a warm-up). Prints per endpoint the medians over the
-runs of requests/s, p50 and p99 latency, and errors; the app/floor ratio (``POST`` is
-compared with the floor's ``GET /articles/{id}``); and each server's peak RSS.
+each run and server starts the floor (``bench/floor.py``) and the app (``blog.asgi``, as the
+production command serves it), each with one worker and uvloop, and drives every endpoint
+with ``wrk`` (a separate process; fixed connections and duration, after a warm-up). Prints
+per server and endpoint the medians over the runs of requests/s, p50 and p99 latency, and
+errors; the app/floor ratio under the same server (``POST`` is compared with the floor's
+``GET /articles/{id}``); and each server's peak RSS.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import app_server, prepare_database, uvicorn_server
+from bench.common import SERVERS, app_server, asgi_server, prepare_database
 from blog import postgres
 
 AUTHORS = 10_000
@@ -81,12 +83,16 @@ def wrk(port: int, script: Path, seconds: int, connections: int) -> Result:
 
 
 def peak_rss_mib(pid: int) -> float:
+    """The largest peak RSS among ``pid`` and its children (Granian serves from a child process)."""
     status = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024  # type: ignore[union-attr]
+    peaks = [int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024]  # type: ignore[union-attr]
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        peaks += [peak_rss_mib(int(child)) for child in (task / "children").read_text().split()]
+    return max(peaks)
 
 
-def floor_server(database: str, port: int) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
-    return uvicorn_server(["bench.floor:app"], port, {"FLOOR_DSN": postgres.asyncpg_dsn(database)})
+def floor_server(database: str, port: int, server: str) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
+    return asgi_server("bench.floor:app", port, {"FLOOR_DSN": postgres.asyncpg_dsn(database)}, server=server)
 
 
 @dataclass
@@ -97,17 +103,18 @@ class Run:
     """Per server, MiB."""
 
 
-def run_once(database: str, scripts: dict[str, Path], args: argparse.Namespace) -> Run:
+def run_once(database: str, server: str, scripts: dict[str, Path], args: argparse.Namespace) -> Run:
     run = Run(results={"floor": {}, "app": {}}, peak_rss={})
-    for name, port, start in (("floor", FLOOR_PORT, floor_server), ("app", APP_PORT, app_server)):
-        with start(database, port) as process:
+    starts = {"floor": floor_server, "app": lambda db, port, server: app_server(db, port, server=server)}
+    for name, port in (("floor", FLOOR_PORT), ("app", APP_PORT)):
+        with starts[name](database, port, server) as process:
             for endpoint, script in scripts.items():
                 if name == "floor" and endpoint not in READS:
                     continue
                 wrk(port, script, args.warmup, args.connections)
                 run.results[name][endpoint] = wrk(port, script, args.duration, args.connections)
             run.peak_rss[name] = peak_rss_mib(process.pid)
-    print(f"  peak RSS: app {run.peak_rss['app']:.0f} MiB, floor {run.peak_rss['floor']:.0f} MiB")
+    print(f"  {server}: peak RSS app {run.peak_rss['app']:.0f} MiB, floor {run.peak_rss['floor']:.0f} MiB")
     return run
 
 
@@ -119,7 +126,11 @@ def load_options(doc: str, measured: str) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up before each measurement")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--reuse", action="store_true", help="reuse bench_throughput if it exists")
+    parser.add_argument("--servers", default="uvicorn", help=f"comma-separated, of {', '.join(SERVERS)}")
     args = parser.parse_args()
+    args.servers = args.servers.split(",")
+    if set(args.servers) - set(SERVERS):
+        sys.exit(f"--servers: choose among {', '.join(SERVERS)}")
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
     return args
@@ -134,15 +145,20 @@ def main() -> None:
         for number, (endpoint, lua) in enumerate(SCRIPTS.items()):
             scripts[endpoint] = Path(directory) / f"{number}.lua"
             scripts[endpoint].write_text(lua)
-        runs = []
+        runs: dict[str, list[Run]] = {server: [] for server in args.servers}
         for run in range(args.runs):
             print(f"run {run + 1} of {args.runs}")
-            runs.append(run_once(database, scripts, args))
+            for server in args.servers:
+                runs[server].append(run_once(database, server, scripts, args))
+    for server, server_runs in runs.items():
+        report(server, server_runs, args)
 
-    def median(server: str, endpoint: str, field: str) -> float:
-        return float(statistics.median(getattr(run.results[server][endpoint], field) for run in runs))
 
-    print(f"\nmedians of {args.runs} runs; {args.duration} s per endpoint, {args.connections} connections, wrk -t2")
+def report(server: str, runs: list[Run], args: argparse.Namespace) -> None:
+    def median(role: str, endpoint: str, field: str) -> float:
+        return float(statistics.median(getattr(run.results[role][endpoint], field) for run in runs))
+
+    print(f"\n{server}: medians of {len(runs)} runs; {args.duration} s per endpoint, {args.connections} connections")
     print(f"{'endpoint':<20}{'app req/s':>10}{'p50 ms':>8}{'p99 ms':>8}{'errors':>7}   ", end="")
     print(f"{'floor req/s':>11}{'p50 ms':>8}{'p99 ms':>8}{'app/floor':>10}")
     for endpoint in SCRIPTS:
@@ -153,7 +169,7 @@ def main() -> None:
         shown = floor if endpoint in READS else [floor[0], float("nan"), float("nan")]
         line += f"{shown[0]:>11.0f}{shown[1]:>8.2f}{shown[2]:>8.2f}{app[0] / floor[0]:>9.0%}"
         print(line)
-    rss = {name: statistics.median(run.peak_rss[name] for run in runs) for name in ("app", "floor")}
+    rss = {role: statistics.median(run.peak_rss[role] for run in runs) for role in ("app", "floor")}
     print(f"peak RSS: app {rss['app']:.0f} MiB, floor {rss['floor']:.0f} MiB")
 
 

@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -115,7 +116,7 @@ def test_several_workers_serve_the_app(database_url: str) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("production serving is on PostgreSQL")
     port = free_port()
-    with app_server(database_url, port, "--workers", "2"), httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+    with app_server(database_url, port, workers=2), httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
         author = client.post("/authors", json={"first_name": "Two", "last_name": "Workers"}).json()
         # Each new connection may land on either worker: every one reads the committed row.
         for _ in range(20):
@@ -147,3 +148,21 @@ async def test_each_app_closes_its_connections_at_shutdown(database_url: str, en
     async with engine.connect() as connection:
         others = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
         assert (await connection.execute(text(others))).scalar_one() == 0
+
+
+def test_the_production_launcher_keeps_the_collector_off_long_lived_objects(database_url: str) -> None:
+    """``blog.asgi.production_app`` freezes what start-up built; ``create_app`` (tests, ``litestar run``) does not."""
+    probe = """
+import gc
+from litestar.testing import TestClient
+from blog.asgi import YOUNG_GENERATION_THRESHOLD, production_app
+with TestClient(app=production_app()) as client:
+    assert client.get("/healthcheck").status_code == 200
+    assert gc.get_freeze_count() > 10_000, gc.get_freeze_count()
+    assert gc.get_threshold()[0] == YOUNG_GENERATION_THRESHOLD
+"""
+    env = {**os.environ, "DATABASE_URL": database_url}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
