@@ -21,16 +21,19 @@ from blog.seed import fill
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+BENCH_SECRET = "the benchmarks' token key, 32 bytes or more"
+"""``AUTH_SECRET`` of the servers started here, so that every worker takes the same tokens."""
 
 
 def prepare_database(name: str, authors: int, articles: int, *, reuse: bool) -> str:
     """A migrated PostgreSQL database ``name`` holding generated rows; kept if ``reuse``."""
+    config = alembic_config(postgres.with_database(ADMIN_URL, name))
+    config.attributes["configure_logging"] = False
     if reuse and asyncio.run(postgres.database_exists(ADMIN_URL, name)):
         print(f"reusing database {name}")
+        command.upgrade(config, "head")  # what the app expects, its data carried over
         return postgres.with_database(ADMIN_URL, name)
     url = asyncio.run(postgres.create_database(ADMIN_URL, name, replace=True))
-    config = alembic_config(url)
-    config.attributes["configure_logging"] = False
     command.upgrade(config, "head")
     started = time.perf_counter()
     asyncio.run(fill(url, authors, articles))
@@ -78,8 +81,8 @@ def asgi_server(
 
 
 def app_server(
-    database: str, port: int, *, server: str = "uvicorn", workers: int = 1
+    database: str, port: int, *, server: str = "uvicorn", workers: int = 1, env: dict[str, str] | None = None
 ) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
-    """The app on ``database``, as the production command serves it (``blog.asgi``)."""
-    env = {"DATABASE_URL": database}
-    return asgi_server("blog.asgi:production_app", port, env, server=server, factory=True, workers=workers)
+    """The app on ``database``, as the production command serves it (``blog.asgi``); ``env`` adds settings."""
+    settings = {"DATABASE_URL": database, "AUTH_SECRET": BENCH_SECRET, **(env or {})}
+    return asgi_server("blog.asgi:production_app", port, settings, server=server, factory=True, workers=workers)

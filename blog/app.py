@@ -8,21 +8,32 @@ from __future__ import annotations
 
 from litestar import Litestar
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Tag
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
 
 from blog.cli import BlogCLIPlugin
 from blog.database import check_schema_is_current, database
 from blog.domain.articles.controllers import ArticleController, AuthorArticleController
+from blog.domain.auth.controllers import AuthController
+from blog.domain.auth.services import LoginThrottle, user_loader
 from blog.domain.authors.controllers import AuthorController
 from blog.domain.system.controllers import HealthController
 from blog.errors import problem_details_plugin
 from blog.request_hooks import before_request
-from blog.settings import AppSettings, Settings, load_settings
+from blog.security import bearer_auth
+from blog.settings import AppSettings, CacheSettings, Settings, load_settings
 
 API_DESCRIPTION = """\
 A blog's authors and their articles, as a JSON REST API.
+
+Reading is open to anyone. Writing needs an account (`POST /authors`) and a token
+(`POST /auth/token`, or *Authorize* on this page), sent as `Authorization: Bearer <token>`;
+an article or an account is changed only by its owner.
 
 Every error is an RFC 9457 problem details document (`application/problem+json`); invalid
 input is a 400 that names each offending field in `invalid_params`.
@@ -38,7 +49,8 @@ def openapi_config(settings: AppSettings) -> OpenAPIConfig:
         path=settings.docs_path,
         render_plugins=[ScalarRenderPlugin(path="/")],
         tags=[
-            Tag(name="Authors", description="People who write articles."),
+            Tag(name="Authors", description="People who write articles: the blog's accounts."),
+            Tag(name="Auth", description="Logging in, and the account a token belongs to."),
             Tag(name="Articles", description="Articles, each written by one author."),
             Tag(name="Health", description="Liveness and database reachability."),
         ],
@@ -46,10 +58,20 @@ def openapi_config(settings: AppSettings) -> OpenAPIConfig:
     )
 
 
+def shared_store(settings: CacheSettings, name: str) -> Store:
+    """A store for state the workers share: in Redis if configured, else in this process's memory."""
+    if settings.redis_url:
+        return RedisStore.with_client(url=settings.redis_url, namespace=f"blog:{name}")
+    return MemoryStore()
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app. ``settings`` defaults to ``litestar.toml`` plus the environment."""
     settings = settings or load_settings()
     db = database(settings.database)
+    bearer = bearer_auth(settings.auth, user_loader(db.reads), public_paths=[f"^{settings.app.docs_path}"])
+    logins = shared_store(settings.cache, "logins")
+    login_throttle = LoginThrottle(logins, settings.auth.login_attempts)
 
     async def refuse_stale_schema() -> None:
         await check_schema_is_current(db.engine)
@@ -61,8 +83,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await db.engine.dispose()
 
     return Litestar(
-        route_handlers=[AuthorController, ArticleController, AuthorArticleController, HealthController],
+        route_handlers=[
+            AuthorController,
+            AuthController,
+            ArticleController,
+            AuthorArticleController,
+            HealthController,
+        ],
         plugins=[db.plugin(), problem_details_plugin(), BlogCLIPlugin()],
+        on_app_init=[bearer.on_app_init],
+        dependencies={
+            "bearer": Provide(lambda: bearer, use_cache=True, sync_to_thread=False),
+            "login_throttle": Provide(lambda: login_throttle, use_cache=True, sync_to_thread=False),
+        },
+        stores={"logins": logins},
         on_startup=[refuse_stale_schema] if settings.app.check_migrations else [],
         on_shutdown=[close_connections],
         openapi_config=openapi_config(settings.app),

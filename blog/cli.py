@@ -1,4 +1,4 @@
-"""The app's own commands, beside Litestar's: ``litestar blog seed``.
+"""The app's own commands, beside Litestar's: ``litestar blog seed``, ``litestar users set-password``.
 
 Litestar's CLI hands a command its app when the command takes an ``app`` parameter; the
 app carries its settings in ``app.state.settings`` (``blog.app.create_app``).
@@ -10,10 +10,17 @@ import asyncio
 import time
 
 import click
+from advanced_alchemy.exceptions import NotFoundError
 from litestar import Litestar
 from litestar.plugins import CLIPlugin
 
+from blog.database import database
+from blog.domain.authors.models import PASSWORD_LIMITS
+from blog.domain.authors.services import AuthorService
 from blog.seed import fill
+from blog.validation import BodyField, body_errors, constrained
+
+PASSWORD = BodyField(type=constrained(str, PASSWORD_LIMITS), required=True)
 
 
 @click.option("--authors", type=click.IntRange(min=0), default=100, show_default=True, help="Authors to add.")
@@ -29,13 +36,45 @@ def seed(app: Litestar, authors: int, articles: int, database_url: str | None, s
     click.echo(f"added {authors} authors and {articles} articles in {time.perf_counter() - started:.1f} s")
 
 
+def _checked_password(value: str) -> str:
+    if errors := body_errors({"password": value}, {"password": PASSWORD}):
+        raise click.BadParameter(errors[0]["message"])
+    return value
+
+
+@click.argument("username")
+def set_password(app: Litestar, username: str) -> None:
+    """Give the account USERNAME a new password, typed twice at a prompt (never an argument)."""
+    password = click.prompt("New password", hide_input=True, confirmation_prompt=True, value_proc=_checked_password)
+
+    async def store() -> None:
+        db = database(app.state.settings.database)
+        try:
+            async with db.writes.get_session() as session:
+                await AuthorService(session=session).set_password(username, password)
+        finally:
+            await db.engine.dispose()
+
+    try:
+        asyncio.run(store())
+    except NotFoundError:
+        raise click.ClickException(f"no account is named {username!r}") from None
+    click.echo(f"{username}'s password is set.")
+
+
 class BlogCLIPlugin(CLIPlugin):
-    """Adds the ``blog`` command group to Litestar's CLI."""
+    """Adds the ``blog`` and ``users`` command groups to Litestar's CLI."""
 
     def on_cli_init(self, cli: click.Group) -> None:
+        # Litestar's groups make commands that receive the app (an `app` parameter).
         @cli.group(name="blog")
         def blog() -> None:
             """The blog's own commands."""
 
-        # Litestar's groups make commands that receive the app.
         blog.command(name="seed")(seed)
+
+        @cli.group(name="users")
+        def users() -> None:
+            """The blog's accounts."""
+
+        users.command(name="set-password")(set_password)

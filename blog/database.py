@@ -125,6 +125,9 @@ def database(settings: DatabaseSettings) -> Database:
         connection_string=settings.url,
         engine_config=EngineConfig(
             echo=settings.echo,
+            # The statements, without their values: a password's hash or an e-mail address
+            # stays out of the log (with echo on) and out of error messages.
+            hide_parameters=True,
             pool_size=settings.pool_size,
             max_overflow=settings.max_overflow,
             pool_timeout=settings.pool_timeout,  # type: ignore[arg-type]  # SQLAlchemy takes a float

@@ -2,8 +2,9 @@
 
 Each domain declares its DTOs in its ``schemas.py`` on top of these. A write DTO leaves out
 what the server sets (``id``, timestamps) and refuses any field it does not know (read-only
-or simply unknown) with a 400, instead of silently dropping it. Field limits come from the
-models' annotations (``blog.fields``), so POST and PATCH enforce the same ones.
+or simply unknown) with a 400, instead of silently dropping it; it names the fields a body
+must hold in ``required``. Field limits come from the models' annotations (``blog.fields``),
+so POST and PATCH enforce the same ones.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Generator, Mapping
 from functools import cache
-from typing import Annotated, Any, TypeVar, get_args, get_origin, get_type_hints
+from typing import Any, ClassVar, TypeVar
 
 import msgspec
 from advanced_alchemy.extensions.litestar import SQLAlchemyDTO, SQLAlchemyDTOConfig
@@ -20,9 +21,10 @@ from litestar.dto.data_structures import DTOFieldDefinition
 from litestar.exceptions import ValidationException
 from litestar.openapi.spec import Reference, Schema
 from litestar.params import KwargDefinition
-from litestar.types import Empty
 from litestar.typing import FieldDefinition
-from sqlalchemy.orm import DeclarativeBase, Mapped
+from sqlalchemy.orm import DeclarativeBase
+
+from blog.validation import BodyField, body_errors, constrained
 
 ModelT = TypeVar("ModelT", bound=DeclarativeBase)
 
@@ -30,30 +32,13 @@ SERVER_SET = frozenset({"id", "created_at", "updated_at"})
 """Columns the server sets: never in a request body."""
 
 
-def write_config(*, exclude: set[str], partial: bool = False) -> SQLAlchemyDTOConfig:
-    """A write DTO's configuration: the server-set columns and ``exclude`` left out, unknown fields refused."""
-    return SQLAlchemyDTOConfig(exclude={*SERVER_SET, *exclude}, partial=partial, forbid_unknown_fields=True)
+def write_config(*, exclude: set[str]) -> SQLAlchemyDTOConfig:
+    """A write DTO's configuration: the server-set columns and ``exclude`` left out, unknown fields refused.
 
-
-@cache
-def _field_constraints(model: type[Any]) -> dict[str, Any]:
-    """Each constrained column's type, with its ``KwargDefinition`` limits as ``msgspec.Meta``."""
-    constrained = {}
-    # Models name each other in their annotations (``Mapped[Author]``) without importing each other.
-    models = {mapper.class_.__name__: mapper.class_ for mapper in model.registry.mappers}
-    for name, hint in get_type_hints(model, localns=models, include_extras=True).items():
-        if get_origin(hint) is not Mapped:
-            continue
-        (inner,) = get_args(hint)
-        for limit in getattr(inner, "__metadata__", ()):
-            if isinstance(limit, KwargDefinition):
-                limits: dict[str, Any] = {
-                    key: value
-                    for key in ("min_length", "max_length", "pattern", "ge", "le")
-                    if (value := getattr(limit, key)) is not None
-                }
-                constrained[name] = Annotated[get_args(inner)[0], msgspec.Meta(**limits)]
-    return constrained
+    Partial for Litestar: which fields a body must hold is the DTO's ``required``, checked
+    with everything else by ``blog.validation.body_errors``.
+    """
+    return SQLAlchemyDTOConfig(exclude={*SERVER_SET, *exclude}, partial=True, forbid_unknown_fields=True)
 
 
 class ModelDTO(SQLAlchemyDTO[ModelT]):
@@ -70,13 +55,6 @@ class ModelDTO(SQLAlchemyDTO[ModelT]):
             yield dataclasses.replace(definition, passthrough_constraints=False)
 
 
-@dataclasses.dataclass(frozen=True)
-class _BodyField:
-    type: Any
-    """The field's type with the model's limits, to convert the sent value to."""
-    required: bool
-
-
 class WriteDTO(ModelDTO[ModelT]):
     """A request-body DTO that names every invalid field in one answer, checked strictly.
 
@@ -87,29 +65,32 @@ class WriteDTO(ModelDTO[ModelT]):
     a body that passes goes on to Litestar's own decoding.
     """
 
+    required: ClassVar[frozenset[str]] = frozenset()
+    """The fields a body must hold (none, for an update)."""
+
     @classmethod
     def create_openapi_schema(
         cls, field_definition: FieldDefinition, handler_id: str, schema_creator: Any
     ) -> Reference | Schema:
-        """The body's schema, saying (as ``forbid_unknown_fields`` enforces) that no other field is allowed."""
+        """The body's schema: the fields it must hold, and (as ``forbid_unknown_fields`` enforces) no others."""
         schema = super().create_openapi_schema(field_definition, handler_id, schema_creator)
         body = schema_creator.schema_registry.from_reference(schema).schema if isinstance(schema, Reference) else schema
         body.additional_properties = False
+        body.required = sorted(cls.required) or None
         return schema
 
     @classmethod
     @cache
-    def body_fields(cls) -> Mapping[str, _BodyField]:
+    def body_fields(cls) -> Mapping[str, BodyField]:
         """The fields a body may hold: each with its constrained type, and whether it must be sent."""
-        constraints = _field_constraints(cls.model_type)
         fields = {}
         for definition in cls.generate_field_definitions(cls.model_type):
             if definition.name in cls.config.exclude or definition.dto_field.mark in {Mark.READ_ONLY, Mark.PRIVATE}:
                 continue
-            has_default = definition.default is not Empty or definition.default_factory is not None
-            fields[definition.name] = _BodyField(
-                type=constraints.get(definition.name, definition.annotation),
-                required=not cls.config.partial and not has_default,
+            limits = definition.kwarg_definition if isinstance(definition.kwarg_definition, KwargDefinition) else None
+            fields[definition.name] = BodyField(
+                type=constrained(definition.annotation, limits),
+                required=definition.name in cls.required,
             )
         return fields
 
@@ -119,34 +100,8 @@ class WriteDTO(ModelDTO[ModelT]):
         except msgspec.DecodeError:
             body = None
         if isinstance(body, dict):
-            errors = self.field_errors(body)
+            errors = body_errors(body, self.body_fields())
             if errors:
                 raise ValidationException(detail="Invalid request body", extra=errors)
         # Malformed JSON and non-objects are refused by Litestar, with its own message.
         return super().decode_bytes(value)
-
-    @classmethod
-    def field_errors(cls, body: Mapping[str, Any]) -> list[dict[str, str]]:
-        """Every problem with ``body``'s fields, one ``{"key", "message", "source"}`` each."""
-        fields = cls.body_fields()
-        errors = [
-            {"key": name, "message": "Object contains unknown field (or one the server sets)", "source": "body"}
-            for name in body
-            if name not in fields
-        ]
-        errors += [
-            {"key": name, "message": "Object missing required field", "source": "body"}
-            for name, field in fields.items()
-            if field.required and name not in body
-        ]
-        for name, sent in body.items():
-            if name not in fields:
-                continue
-            if isinstance(sent, float) and sent.is_integer():
-                # JSON Schema, and so the OpenAPI document, counts `7.0` as an integer.
-                sent = int(sent)
-            try:
-                msgspec.convert(sent, fields[name].type)
-            except msgspec.ValidationError as exc:
-                errors.append({"key": name, "message": str(exc), "source": "body"})
-        return errors

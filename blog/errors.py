@@ -16,17 +16,20 @@ from http import HTTPStatus
 from typing import Any
 
 import msgspec
+import redis.exceptions
 import sqlalchemy.exc
-from advanced_alchemy.exceptions import IntegrityError, NotFoundError, RepositoryError
+from advanced_alchemy.exceptions import DuplicateKeyError, IntegrityError, NotFoundError, RepositoryError
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.openapi import ResponseSpec
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
+
+from blog.service import AlreadyTakenError, NotOwnerError
 
 logger = logging.getLogger("blog.errors")
 
 CONFLICT_DETAIL = "The request conflicts with the current state of the data; nothing was written."
 INTERNAL_DETAIL = "An unexpected error occurred; nothing was written."
-UNAVAILABLE_DETAIL = "The database cannot be reached right now; try again shortly."
+UNAVAILABLE_DETAIL = "A service the API needs (the database, or the shared store) cannot be reached; try again shortly."
 RETRY_AFTER_SECONDS = 1
 
 
@@ -53,11 +56,14 @@ class ProblemDetails(msgspec.Struct):
 
 _RESPONSE_DESCRIPTIONS = {
     400: "Invalid input: the body or a parameter breaks the contract. `invalid_params` names each one.",
+    401: "No token, or one that is invalid or expired, or whose account is gone (`WWW-Authenticate: Bearer`).",
+    403: "The token is valid, but the row belongs to someone else.",
     404: "No such resource.",
-    409: "The request conflicts with the current state of the data.",
+    409: "The request conflicts with the current state of the data (e.g. a username already taken).",
+    429: "Too many failed logins; `Retry-After` says when to try again.",
     413: "The request body is larger than the server accepts (1 MiB by default).",
     415: "The request body is not `application/json`.",
-    503: "The database cannot be reached right now; try again later.",
+    503: "The database (or the shared store) cannot be reached right now; try again later.",
 }
 
 
@@ -141,14 +147,17 @@ def _sibling_errors(exc: HTTPException) -> list[HTTPException]:
 
 
 def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
-    """Litestar's own errors: 400 validation, 404 route, 405, 413, ..."""
+    """Litestar's own errors: 400 validation, 401, 404 route, 405, 413, 429..."""
     if _is_invalid_input(exc):
         invalid = [param for error in _sibling_errors(exc) for param in _validation_errors(error)]
         detail = "; ".join(f"{param['name']}: {param['reason']}" for param in invalid)
         converted = problem(exc.status_code, f"Invalid input: {detail}", extra={"invalid_params": invalid})
     else:
         converted = problem(exc.status_code, exc.detail)
-    converted.headers = exc.headers
+    converted.headers = dict(exc.headers or {})
+    if exc.status_code == HTTPStatus.UNAUTHORIZED:
+        # RFC 9110: a 401 names the scheme that would be accepted.
+        converted.headers.setdefault("WWW-Authenticate", "Bearer")
     return converted
 
 
@@ -160,6 +169,13 @@ def from_repository_error(exc: RepositoryError) -> ProblemDetailsException:
     """
     if isinstance(exc, NotFoundError):
         return problem(HTTPStatus.NOT_FOUND, str(exc.detail))
+    if isinstance(exc, NotOwnerError):
+        return problem(HTTPStatus.FORBIDDEN, str(exc.detail))
+    if isinstance(exc, AlreadyTakenError):
+        taken = [{"name": field, "reason": "is already taken", "source": "body"} for field in exc.fields]
+        return problem(HTTPStatus.CONFLICT, str(exc.detail), extra={"invalid_params": taken})
+    if isinstance(exc, DuplicateKeyError) and isinstance(exc.__cause__, sqlalchemy.exc.IntegrityError):
+        return problem(HTTPStatus.CONFLICT, str(exc.detail))  # the repository's message, naming the field
     if isinstance(exc, IntegrityError) and isinstance(exc.__cause__, sqlalchemy.exc.IntegrityError):
         # The driver's message names tables and values; keep it in the log, not the response.
         logger.info("integrity error answered with 409", exc_info=exc)
@@ -167,9 +183,16 @@ def from_repository_error(exc: RepositoryError) -> ProblemDetailsException:
     return from_unexpected_error(exc)
 
 
-# What a lost, stalled or overloaded database looks like, wrapped or not by SQLAlchemy and
-# Advanced Alchemy: refused or dropped connections, connect/statement timeouts, an empty pool.
-_UNAVAILABLE = (OSError, TimeoutError, sqlalchemy.exc.TimeoutError, sqlalchemy.exc.OperationalError)
+# What a lost, stalled or overloaded database (or Redis) looks like, wrapped or not by SQLAlchemy
+# and Advanced Alchemy: refused or dropped connections, connect/statement timeouts, an empty pool.
+_UNAVAILABLE = (
+    OSError,
+    TimeoutError,
+    sqlalchemy.exc.TimeoutError,
+    sqlalchemy.exc.OperationalError,
+    redis.exceptions.ConnectionError,  # the shared login counters (cache.redis_url)
+    redis.exceptions.TimeoutError,
+)
 # PostgreSQL's SQLSTATE classes for the same: connection exception (08), insufficient
 # resources (53: too many connections), operator intervention (57: statement_timeout, shutdown).
 _UNAVAILABLE_SQLSTATE_CLASSES = frozenset({"08", "53", "57"})
@@ -206,7 +229,8 @@ def from_unexpected_error(exc: Exception) -> ProblemDetailsException:
     """
     if _database_unavailable(exc):
         # One line per request, not a traceback: an outage would otherwise flood the log.
-        logger.warning("database unavailable, answered 503: %r", _root_cause(exc))
+        cause = _root_cause(exc)
+        logger.warning("unavailable, answered 503: %s: %s", type(cause).__name__, cause)
         unavailable = problem(HTTPStatus.SERVICE_UNAVAILABLE, UNAVAILABLE_DETAIL)
         unavailable.headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
         return unavailable

@@ -33,9 +33,9 @@ NO_CONTROL = r"[^\x00-\x1f\x7f]"
 """One character that is not a control character (NUL, line breaks, ESC...)."""
 NO_CONTROL_BUT_BREAKS = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 """One character that is not a control character, though it may be a tab or a line break."""
-# The true end of the string: Python's `$` (msgspec validates with `re`) also matches before
-# a final newline, which would let "Ada\n" through.
-_END = r"(?![\s\S])"
+END = r"(?![\s\S])"
+"""The true end of a string in a pattern: Python's `$` (msgspec validates with `re`) also
+matches before a final newline, which would let "Ada\n" through."""
 
 
 def text(max_length: int, allowed: str, description: str) -> KwargDefinition:
@@ -48,7 +48,7 @@ def text(max_length: int, allowed: str, description: str) -> KwargDefinition:
     return KwargDefinition(
         min_length=1,
         max_length=max_length,
-        pattern=rf"^(?=[\s\S]{{1,{max_length}}}{_END}){allowed}*{not_space}{allowed}*{_END}",
+        pattern=rf"^(?=[\s\S]{{1,{max_length}}}{END}){allowed}*{not_space}{allowed}*{END}",
         description=description,
     )
 

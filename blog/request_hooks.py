@@ -36,11 +36,12 @@ def require_json_body(request: Request[Any, Any, Any]) -> None:
     Litestar would decode any body as JSON whatever its ``Content-Type``; a client that
     sends a form or plain text should learn that its media type is wrong, not get a
     confusing parse error. A bodiless request without a ``Content-Type`` goes on (to a 400).
+    A handler that takes other media types lists them in its ``opt["body_media_types"]``.
     """
     if request.method not in BODY_METHODS:
         return
     media_type = request.content_type[0]
-    if JSON_MEDIA_TYPE.fullmatch(media_type):
+    if JSON_MEDIA_TYPE.fullmatch(media_type) or media_type in request.route_handler.opt.get("body_media_types", ()):
         return
     if (
         not media_type

@@ -17,7 +17,7 @@ from itertools import islice
 from typing import Any
 
 import asyncpg
-from sqlalchemy import insert, make_url, select
+from sqlalchemy import func, insert, make_url, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from blog.models import Article, Author
@@ -38,10 +38,18 @@ def _moment(rng: random.Random) -> datetime:
     return EPOCH + timedelta(seconds=rng.randrange(SPAN_SECONDS), microseconds=rng.randrange(1_000_000))
 
 
-def author_rows(count: int, rng: random.Random) -> Iterator[tuple[str, str, datetime, datetime]]:
-    for _ in range(count):
-        moment = _moment(rng)
-        yield rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES), moment, moment
+AUTHOR_COLUMNS = ("username", "email", "first_name", "last_name", "created_at", "updated_at")
+
+
+def author_rows(
+    count: int, first_number: int, rng: random.Random
+) -> Iterator[tuple[str, str, str, str, datetime, datetime]]:
+    """Authors without a password (``litestar users set-password`` gives one), numbered from
+    ``first_number`` so that their usernames are new to the database."""
+    for number in range(first_number, first_number + count):
+        first, last, moment = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES), _moment(rng)
+        username = f"{first}.{last}.{number}".lower()
+        yield username, f"{username}@example.com", first, last, moment, moment
 
 
 def article_rows(
@@ -58,10 +66,9 @@ async def _fill_postgres(url: str, authors: int, articles: int, rng: random.Rand
     connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         async with connection.transaction():
+            first_number = await connection.fetchval("SELECT coalesce(max(id), 0) + 1 FROM author")
             await connection.copy_records_to_table(
-                "author",
-                records=author_rows(authors, rng),
-                columns=["first_name", "last_name", "created_at", "updated_at"],
+                "author", records=author_rows(authors, first_number, rng), columns=AUTHOR_COLUMNS
             )
             author_ids = [row["id"] for row in await connection.fetch("SELECT id FROM author")]
             if articles:
@@ -78,12 +85,14 @@ async def _fill_postgres(url: str, authors: int, articles: int, rng: random.Rand
 
 async def _fill_other(url: str, authors: int, articles: int, rng: random.Random) -> None:
     engine = create_async_engine(url)
-    author_columns = ("first_name", "last_name", "created_at", "updated_at")
     article_columns = ("title", "content", "author_id", "created_at", "updated_at")
     try:
         async with engine.begin() as connection:
+            first_number = int(
+                (await connection.execute(select(func.coalesce(func.max(Author.id), 0) + 1))).scalar_one()
+            )
             rows: list[dict[str, Any]] = [
-                dict(zip(author_columns, row, strict=True)) for row in author_rows(authors, rng)
+                dict(zip(AUTHOR_COLUMNS, row, strict=True)) for row in author_rows(authors, first_number, rng)
             ]
             for start in range(0, len(rows), BATCH):
                 await connection.execute(insert(Author), rows[start : start + BATCH])

@@ -9,18 +9,30 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import cache
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
-from advanced_alchemy.exceptions import NotFoundError, RepositoryError
+from advanced_alchemy.exceptions import DuplicateKeyError, NotFoundError, RepositoryError
 from advanced_alchemy.filters import LimitOffset, OrderBy, StatementFilter
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import ModelT, SQLAlchemyAsyncRepositoryService, find_filter
+from advanced_alchemy.service import ModelDictT, ModelT, SQLAlchemyAsyncRepositoryService, find_filter
 from litestar.di import NamedDependency, Provide
 from sqlalchemy import Select, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_scoped_session
 from sqlalchemy.orm.exc import StaleDataError
 
 from blog.models import row_count
+
+
+class NotOwnerError(RepositoryError):
+    """The row exists, and belongs to someone else than the caller (a 403)."""
+
+
+class AlreadyTakenError(DuplicateKeyError):
+    """Values another row has where they must be unique (a 409 naming the fields)."""
+
+    def __init__(self, fields: list[str]) -> None:
+        self.fields = fields
+        super().__init__(detail=f"{' and '.join(fields)} {'is' if len(fields) == 1 else 'are'} already taken")
 
 
 class BlogRepository(SQLAlchemyAsyncRepository[ModelT]):
@@ -49,8 +61,30 @@ class BlogService(SQLAlchemyAsyncRepositoryService[ModelT, RepoT]):
     deleted the row in between, turning a committed write into an error.
     """
 
+    owner_field: ClassVar[str] = "author_id"
+    """The column naming the author who owns a row: only they may change or delete it."""
+    not_owner: ClassVar[str] = "Only its author may change or delete this."
+
     def __init__(self, session: AsyncSession | async_scoped_session[AsyncSession], **repo_kwargs: Any) -> None:
         super().__init__(session, **{"auto_refresh": False, **repo_kwargs})
+
+    async def get_owned(self, item_id: int, owner_id: int) -> ModelT:
+        """The row, if ``owner_id`` owns it: ``NotFoundError`` (404) if there is none, then
+        ``NotOwnerError`` (403). The one place ownership is checked."""
+        row = await self.get(item_id)
+        if getattr(row, self.owner_field) != owner_id:
+            raise NotOwnerError(self.not_owner)
+        return row
+
+    async def update_owned(self, data: ModelDictT[ModelT], item_id: int, owner_id: int) -> ModelT:
+        """``update`` (committed), for the row's owner only."""
+        await self.get_owned(item_id, owner_id)
+        return await self.update(data, item_id=item_id, auto_commit=True)
+
+    async def delete_owned(self, item_id: int, owner_id: int) -> None:
+        """``delete`` (committed), for the row's owner only."""
+        await self.get_owned(item_id, owner_id)
+        await self.delete(item_id, auto_commit=True)
 
     async def update(self, *args: Any, **kwargs: Any) -> ModelT:
         """Advanced Alchemy's ``update``; a row deleted under it is a ``NotFoundError``.

@@ -64,11 +64,39 @@ class DatabaseSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     transactions, and send no ``statement_timeout`` (set it on the database role instead)."""
 
 
+class AuthSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """The ``[auth]`` table: tokens and logins."""
+
+    secret: str = ""
+    """The key tokens are signed with (HS256), at least 32 bytes. Empty: a random key per
+    process, so tokens die with it and workers do not share them. Set it with ``AUTH_SECRET``
+    rather than in the file."""
+    token_lifetime: int = 86_400
+    """Seconds a token stays valid."""
+    login_attempts: int = 10
+    """Failed logins allowed per minute, per account and per client address; then 429."""
+
+    def __repr__(self) -> str:
+        # Settings may end up in a log or a traceback; the key must not.
+        secret = "<set>" if self.secret else "<unset>"
+        limits = f"token_lifetime={self.token_lifetime}, login_attempts={self.login_attempts}"
+        return f"AuthSettings(secret={secret}, {limits})"
+
+
+class CacheSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """The ``[cache]`` table: state shared by the workers."""
+
+    redis_url: str = ""
+    """``redis://host:6379/0``: login throttling shared by every worker. Empty: in-process memory."""
+
+
 class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """All settings, one attribute per table of ``litestar.toml``."""
 
     app: AppSettings = msgspec.field(default_factory=AppSettings)
     database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
+    auth: AuthSettings = msgspec.field(default_factory=AuthSettings)
+    cache: CacheSettings = msgspec.field(default_factory=CacheSettings)
 
 
 def _apply_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:
@@ -83,7 +111,8 @@ def _apply_environment(settings: Settings, environ: Mapping[str, str]) -> Settin
             try:
                 changes[key.name] = msgspec.convert(environ[variable], key.type, strict=False)
             except msgspec.ValidationError as exc:
-                msg = f"environment variable {variable}={environ[variable]!r}: {exc}"
+                # The value is not repeated: it could be a secret.
+                msg = f"environment variable {variable}: {exc}"
                 raise SettingsError(msg) from exc
         sections[section_field.name] = msgspec.structs.replace(section, **changes)
     return msgspec.structs.replace(settings, **sections)

@@ -52,9 +52,12 @@ def _run(connection: Connection) -> None:
 
 async def run_migrations_online() -> None:
     engine: AsyncEngine | None = getattr(config, "engine", None)
-    owned = engine is None
-    if engine is None:
-        engine = create_async_engine(_url(), poolclass=pool.NullPool)
+    owned = engine is None or engine.dialect.name == "sqlite"
+    if owned:
+        # SQLite alters a table by rebuilding it (a copy, a DROP, a rename). The app's engine
+        # enforces foreign keys (blog.database), under which that DROP would first delete every
+        # row, and ON DELETE CASCADE every article with them: SQLite migrates on a plain engine.
+        engine = create_async_engine(engine.url if engine is not None else _url(), poolclass=pool.NullPool)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)

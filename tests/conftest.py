@@ -14,22 +14,31 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
 from alembic import command
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from blog import postgres
+from blog import postgres, security
 from blog.app import create_app
 from blog.database import alembic_config
-from blog.settings import AppSettings, DatabaseSettings, Settings
+from blog.settings import AppSettings, AuthSettings, DatabaseSettings, Settings
+from tests.helpers import TEST_SECRET
 
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+
+# The tests' own apps hash passwords with Argon2id at its lowest cost: hundreds of sign-ups would
+# otherwise spend a minute in the hash. The parameters are what differs, not the code path; the
+# servers the tests start in subprocesses use the production ones (tests/test_serving.py checks).
+security.passwords = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
 BACKENDS = ["postgresql", "sqlite"]
 
 
@@ -101,10 +110,16 @@ async def empty_tables(engine: AsyncEngine) -> None:
         else:
             await connection.execute(text("DELETE FROM article"))
             await connection.execute(text("DELETE FROM author"))
+            # Ids start again from 1, as PostgreSQL's RESTART IDENTITY does (author is AUTOINCREMENT).
+            await connection.execute(text("DELETE FROM sqlite_sequence"))
 
 
-def make_settings(database_url: str, *, debug: bool = False) -> Settings:
-    return Settings(app=AppSettings(debug=debug), database=DatabaseSettings(url=database_url))
+def make_settings(database_url: str, *, debug: bool = False, **database: Any) -> Settings:
+    return Settings(
+        app=AppSettings(debug=debug),
+        database=DatabaseSettings(url=database_url, **database),
+        auth=AuthSettings(secret=TEST_SECRET),
+    )
 
 
 @pytest.fixture
@@ -113,11 +128,27 @@ def debug() -> bool:
     return False
 
 
+@pytest.fixture(scope="session")
+def apps() -> dict[tuple[str, bool], Litestar]:
+    """The apps the tests share, one per database and debug mode: building one takes ~0.15 s
+    (Litestar generates each handler's DTO code), and hundreds of tests use one."""
+    return {}
+
+
 @pytest.fixture
-async def app(database_url: str, engine: AsyncEngine, debug: bool) -> AsyncIterator[Litestar]:
-    """A fresh app on empty tables; tables are emptied again afterwards."""
+async def app(
+    database_url: str, engine: AsyncEngine, debug: bool, apps: dict[tuple[str, bool], Litestar]
+) -> AsyncIterator[Litestar]:
+    """The app, on empty tables and with no failed login counted; tables are emptied again afterwards.
+
+    Each test starts and stops it (its lifespan) through its own client.
+    """
     await empty_tables(engine)
-    yield create_app(make_settings(database_url, debug=debug))
+    app = apps.get((database_url, debug))
+    if app is None:
+        app = apps[database_url, debug] = create_app(make_settings(database_url, debug=debug))
+    await app.stores.get("logins").delete_all()
+    yield app
     await empty_tables(engine)
 
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import socket
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import jwt
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
@@ -17,18 +21,50 @@ ONE_BACKEND = pytest.mark.parametrize("database_url", ["postgresql"], indirect=T
 (the stricter: it is where a NUL or an out-of-range id would fail), not once per backend."""
 
 
-async def create_author(
-    client: AsyncTestClient, first_name: str = "Ada", last_name: str = "Lovelace"
-) -> dict[str, Any]:
-    response = await client.post("/authors", json={"first_name": first_name, "last_name": last_name})
+TEST_SECRET = "a test key, long enough for HS256: 0123456789"
+"""``auth.secret`` of every app the tests build (``tests.conftest.make_settings``)."""
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass(frozen=True)
+class Account:
+    """An author who signed up, and a token for them."""
+
+    author: dict[str, Any]
+    token: str
+
+    @property
+    def id(self) -> int:
+        return int(self.author["id"])
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def token_for(
+    author_id: int | str, *, secret: str = TEST_SECRET, lifetime: timedelta = timedelta(hours=1), **headers: Any
+) -> str:
+    """A token as ``POST /auth/token`` makes them (``sub``, ``iat``, ``exp``, ``jti``), without the
+    password check's cost; ``lifetime`` may be negative."""
+    now = datetime.now(UTC)
+    claims = {"sub": str(author_id), "iat": now, "exp": now + lifetime, "jti": uuid.uuid4().hex}
+    return jwt.encode(claims, secret, algorithm="HS256", headers=headers or None)
+
+
+async def sign_up(client: AsyncTestClient | Any, username: str = "ada", **fields: Any) -> Account:
+    """A new account through ``POST /authors``, with a token for it."""
+    body = {"username": username, "email": f"{username}@example.com", "password": PASSWORD, **fields}
+    response = await client.post("/authors", json=body)
     assert response.status_code == 201, response.text
-    return response.json()
+    author = response.json()
+    return Account(author=author, token=token_for(author["id"]))
 
 
 async def create_article(
-    client: AsyncTestClient, author_id: int, title: str = "Notes", content: str = "On the engine."
+    client: AsyncTestClient | Any, account: Account, title: str = "Notes", content: str = "On the engine."
 ) -> dict[str, Any]:
-    response = await client.post("/articles", json={"title": title, "content": content, "author_id": author_id})
+    response = await client.post("/articles", json={"title": title, "content": content}, headers=account.headers)
     assert response.status_code == 201, response.text
     return response.json()
 

@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.helpers import assert_problem, count_rows, create_author
+from tests.helpers import PASSWORD, assert_problem, count_rows, sign_up
 
 # Fires at COMMIT (deferred), after the INSERT itself succeeded: the only way to see whether
 # the app answers before or after its commit. SQLSTATE 23505 is a unique violation.
@@ -43,24 +43,27 @@ async def commit_trap(engine: AsyncEngine) -> AsyncIterator[None]:
 
 @pytest.mark.parametrize("debug", [False, True])
 async def test_a_failed_commit_is_not_a_2xx(client: AsyncTestClient, engine: AsyncEngine, commit_trap: None) -> None:
-    response = await client.post("/authors", json={"first_name": "reject-at-commit", "last_name": "X"})
+    body = {"username": "doomed", "email": "doomed@example.com", "password": PASSWORD, "first_name": "reject-at-commit"}
+    response = await client.post("/authors", json=body)
     body = assert_problem(response, 409)
     assert "rejected at commit" not in response.text, "the driver's message stays in the log"
     assert "Traceback" not in body["detail"]
     assert await count_rows(engine, "author") == 0
     # The app is fine afterwards.
-    await create_author(client)
+    await sign_up(client)
 
 
 @pytest.mark.parametrize("debug", [True])
 async def test_debug_mode_keeps_4xx_answers(client: AsyncTestClient) -> None:
     assert_problem(await client.get("/authors/4242"), 404, detail="Author does not exist")
+    ada = await sign_up(client)
     assert_problem(await client.post("/authors", json={"first_name": "", "last_name": "L"}), 400, field="first_name")
     assert_problem(
-        await client.post("/articles", json={"title": "T", "content": "C", "author_id": 4242}),
+        await client.post("/articles", json={"title": "T", "content": "C", "author_id": 4242}, headers=ada.headers),
         404,
         detail="Author does not exist",
     )
+    assert_problem(await client.post("/articles", json={"title": "T", "content": "C"}), 401)
     response = await client.get("/nowhere")
     assert_problem(response, 404)
     assert "Traceback" not in response.text
@@ -75,14 +78,15 @@ async def test_reads_run_outside_transactions_and_writes_inside(client: AsyncTes
 
     event.listen(Engine, "before_cursor_execute", record)
     try:
-        author = await create_author(client)
+        author = await sign_up(client)
         writes, seen[:] = list(seen), []
-        assert (await client.get(f"/authors/{author['id']}")).status_code == 200
-        assert (await client.get("/articles", params={"author_id": author["id"]})).status_code == 200
-        assert (await client.get(f"/authors/{author['id']}/articles")).status_code == 200
+        assert (await client.get(f"/authors/{author.id}")).status_code == 200
+        assert (await client.get("/articles", params={"author_id": author.id})).status_code == 200
+        assert (await client.get(f"/authors/{author.id}/articles")).status_code == 200
+        assert (await client.get("/auth/me", headers=author.headers)).status_code == 200
         reads = list(seen)
     finally:
         event.remove(Engine, "before_cursor_execute", record)
     assert ("INSERT", None) in writes
-    assert len(reads) >= 4  # a read, a page and its count, an existence check and a page
+    assert len(reads) >= 5  # a read, a page and its count, an existence check and a page, the caller
     assert all(level == "AUTOCOMMIT" for _, level in reads), reads

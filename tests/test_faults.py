@@ -22,17 +22,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from blog import postgres
 from blog.app import create_app
-from blog.settings import AppSettings, DatabaseSettings, Settings
-from tests.conftest import empty_tables
-from tests.helpers import assert_problem, create_article, create_author
+from tests.conftest import empty_tables, make_settings
+from tests.helpers import PASSWORD, assert_problem, create_article, sign_up
 from tests.test_concurrency import concurrent_client
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 
 def fault_app(database_url: str, **database: object) -> Litestar:
-    settings = DatabaseSettings(url=database_url, **database)  # type: ignore[arg-type]
-    return create_app(Settings(app=AppSettings(), database=settings))
+    return create_app(make_settings(database_url, **database))
 
 
 @contextlib.asynccontextmanager
@@ -59,23 +57,26 @@ async def test_a_locked_table_is_503_on_every_path(
     timeout_client: AsyncTestClient[Litestar], database_url: str, engine: AsyncEngine
 ) -> None:
     client = timeout_client
-    author = await create_author(client)
-    article = await create_article(client, author["id"])
+    author = await sign_up(client)
+    article = await create_article(client, author)
+    sign_up_body = {"username": "lost", "email": "lost@example.com", "password": PASSWORD}
     requests = {
         "author": [
-            ("GET", f"/authors/{author['id']}", None),  # a read by id
+            ("GET", f"/authors/{author.id}", None),  # a read by id
             ("GET", "/authors", None),  # a page and its count
-            ("GET", f"/authors/{author['id']}/articles", None),  # an existence check, then a page
-            ("POST", "/authors", {"first_name": "Lost", "last_name": "Write"}),  # a write
-            ("PATCH", f"/authors/{author['id']}", {"first_name": "Lost"}),
-            ("DELETE", f"/authors/{author['id']}", None),
-            ("POST", "/articles", {"title": "T", "content": "C", "author_id": author["id"]}),  # the author check
+            ("GET", f"/authors/{author.id}/articles", None),  # an existence check, then a page
+            ("POST", "/authors", sign_up_body),  # a write
+            ("PATCH", f"/authors/{author.id}", {"first_name": "Lost"}),
+            ("DELETE", f"/authors/{author.id}", None),
+            ("POST", "/articles", {"title": "T", "content": "C"}),  # the caller, loaded from the token
+            ("GET", "/auth/me", None),
+            ("POST", "/auth/token", {"username": "ada", "password": PASSWORD}),  # a login
         ],
         "article": [
             ("GET", f"/articles/{article['id']}", None),
-            ("GET", "/articles", {"author_id": author["id"]}),
-            ("GET", f"/authors/{author['id']}/articles", None),
-            ("POST", "/articles", {"title": "T", "content": "C", "author_id": author["id"]}),
+            ("GET", "/articles", {"author_id": author.id}),
+            ("GET", f"/authors/{author.id}/articles", None),
+            ("POST", "/articles", {"title": "T", "content": "C"}),
             ("PATCH", f"/articles/{article['id']}", {"title": "Lost"}),
             ("DELETE", f"/articles/{article['id']}", None),
         ],
@@ -84,13 +85,13 @@ async def test_a_locked_table_is_503_on_every_path(
         async with locked(database_url, table):
             for method, path, body in attempts:
                 if method == "GET":
-                    response = await client.get(path, params=body)
+                    response = await client.get(path, params=body, headers=author.headers)
                 else:
-                    response = await client.request(method, path, json=body)
+                    response = await client.request(method, path, json=body, headers=author.headers)
                 assert_problem(response, 503)
                 assert response.headers["retry-after"] == "1", (method, path)
     # Nothing was written, and everything works again.
-    assert (await client.get(f"/authors/{author['id']}")).json() == author
+    assert (await client.get("/auth/me", headers=author.headers)).json() == author.author
     assert (await client.get(f"/articles/{article['id']}")).json() == article
     async with engine.connect() as connection:
         assert (await connection.execute(text("SELECT count(*) FROM author"))).scalar_one() == 1
@@ -99,7 +100,7 @@ async def test_a_locked_table_is_503_on_every_path(
 
 async def test_a_real_conflict_is_still_409(timeout_client: AsyncTestClient[Litestar], engine: AsyncEngine) -> None:
     """The foreign key, violated: the only kind of 409 there is."""
-    author = await create_author(client := timeout_client)
+    author = await sign_up(client := timeout_client)
     async with engine.begin() as connection:
         # The author check passes in the app's transaction, then the row is gone at INSERT time.
         await connection.execute(
@@ -112,7 +113,7 @@ async def test_a_real_conflict_is_still_409(timeout_client: AsyncTestClient[Lite
             text("CREATE TRIGGER vanish BEFORE INSERT ON article FOR EACH ROW EXECUTE FUNCTION vanish()")
         )
     try:
-        response = await client.post("/articles", json={"title": "T", "content": "C", "author_id": author["id"]})
+        response = await client.post("/articles", json={"title": "T", "content": "C"}, headers=author.headers)
         assert_problem(response, 409)
     finally:
         async with engine.begin() as connection:
@@ -135,18 +136,19 @@ async def test_connections_terminated_under_load_give_only_2xx_and_503(database_
     stop = asyncio.Event()
     app = fault_app(database_url, pool_size=8)
     async with concurrent_client(app) as client:
-        seed = await create_author(client)
-        article = await create_article(client, seed["id"])
+        seed = await sign_up(client)
+        article = await create_article(client, seed)
 
         async def reader(number: int) -> None:
-            paths = [f"/articles/{article['id']}", "/articles", f"/authors/{seed['id']}/articles", "/authors"]
+            paths = [f"/articles/{article['id']}", "/articles", f"/authors/{seed.id}/articles", "/authors"]
             while not stop.is_set():
                 response = await client.get(paths[number % len(paths)])
                 statuses[response.status_code] += 1
 
         async def writer(number: int) -> None:
             while not stop.is_set():
-                response = await client.post("/authors", json={"first_name": f"W{number}", "last_name": "Fault"})
+                body = {"title": f"W{number}", "content": "Written under fire."}
+                response = await client.post("/articles", json=body, headers=seed.headers)
                 statuses[response.status_code] += 1
                 if response.status_code == 201:
                     created.append(response.json()["id"])
@@ -172,6 +174,6 @@ async def test_connections_terminated_under_load_give_only_2xx_and_503(database_
     assert statuses[200]
     assert statuses[201]
     async with engine.connect() as connection:
-        stored = set((await connection.execute(text("SELECT id FROM author"))).scalars())
+        stored = set((await connection.execute(text("SELECT id FROM article"))).scalars())
     assert set(created) <= stored, "an acknowledged write was lost"
     await empty_tables(engine)

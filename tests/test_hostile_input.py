@@ -13,7 +13,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.helpers import ONE_BACKEND, assert_problem, count_rows, create_article, create_author
+from tests.helpers import ONE_BACKEND, PASSWORD, Account, assert_problem, count_rows, create_article, sign_up
 
 pytestmark = ONE_BACKEND
 
@@ -55,11 +55,21 @@ BAD_AUTHOR_IDS: list[Any] = [0, -1, BIG, -BIG, 10**30, 1e300, 0.0, "1", "one", 1
 pytestmark = ONE_BACKEND
 
 
+SIGN_UP = {"username": "grace", "email": "grace@example.com", "password": PASSWORD}
+
+
 def _authors_bodies() -> list[tuple[dict[str, Any], str]]:
-    good = {"first_name": "Ada", "last_name": "Lovelace"}
-    cases = [({**good, name: value}, name) for name in good for value in [*BAD_VALUES, "x" * 101]]
+    good = {**SIGN_UP, "first_name": "Ada", "last_name": "Lovelace"}
+    not_null = [value for value in BAD_VALUES if value is not None]  # names may be null
+    cases = [({**good, name: value}, name) for name in ("first_name", "last_name") for value in [*not_null, "x" * 101]]
+    cases += [({**good, "username": value}, "username") for value in [*BAD_VALUES, "a b", "x" * 41, "ad@"]]
+    cases += [({**good, "email": value}, "email") for value in [*BAD_VALUES, "a@b", "a@b.c\n", "x" * 250 + "@b.co"]]
+    cases += [({**good, "password": value}, "password") for value in [*BAD_VALUES, "seven!!", "p" * 257]]
+    cases += [({**good, "bio": value}, "bio") for value in [5, True, [], {}, "a\u0000b", "b" * 2001]]
+    cases += [({**good, "image": value}, "image") for value in [5, "   ", "/relative.png", "javascript:alert(1)"]]
     cases += [({**good, "id": 1}, "id"), ({**good, "updated_at": "2020-01-01T00:00:00Z"}, "updated_at")]
     cases += [({**good, "articles": []}, "articles"), ({**good, "__proto__": {}}, "__proto__")]
+    cases += [({**good, "password_hash": "x"}, "password_hash")]
     return cases
 
 
@@ -72,36 +82,39 @@ def _articles_bodies(author_id: int) -> list[tuple[dict[str, Any], str]]:
     return cases
 
 
-async def _snapshot(client: AsyncTestClient, engine: AsyncEngine) -> tuple[int, int, Any, Any]:
+async def _snapshot(client: AsyncTestClient, engine: AsyncEngine, account: Account) -> tuple[int, int, Any, Any, Any]:
     authors = (await client.get("/authors", params={"pageSize": 100})).json()
     articles = (await client.get("/articles", params={"pageSize": 100})).json()
-    return await count_rows(engine, "author"), await count_rows(engine, "article"), authors, articles
+    me = (await client.get("/auth/me", headers=account.headers)).json()
+    return await count_rows(engine, "author"), await count_rows(engine, "article"), authors, articles, me
 
 
 @pytest.mark.parametrize("debug", [False, True])
 async def test_bad_bodies_are_400_and_write_nothing(client: AsyncTestClient, engine: AsyncEngine) -> None:
-    author = await create_author(client)
-    article = await create_article(client, author["id"])
-    before = await _snapshot(client, engine)
+    author = await sign_up(client)
+    article = await create_article(client, author)
+    before = await _snapshot(client, engine, author)
     targets = [
         ("POST", "/authors", _authors_bodies()),
-        ("PATCH", f"/authors/{author['id']}", _authors_bodies()),
-        ("POST", "/articles", _articles_bodies(author["id"])),
-        ("PATCH", f"/articles/{article['id']}", _articles_bodies(author["id"])),
+        ("PATCH", f"/authors/{author.id}", _authors_bodies()),
+        ("POST", "/articles", _articles_bodies(author.id)),
+        ("PATCH", f"/articles/{article['id']}", _articles_bodies(author.id)),
     ]
     tried = 0
     for method, path, cases in targets:
         for raw, _what in BAD_BODIES:
-            response = await client.request(method, path, content=raw, headers={"content-type": "application/json"})
+            headers = {"content-type": "application/json", **author.headers}
+            response = await client.request(method, path, content=raw, headers=headers)
             assert_problem(response, 400)
             tried += 1
         for body, field in cases:
-            response = await client.request(method, path, json=body)
+            response = await client.request(method, path, json=body, headers=author.headers)
             assert response.status_code == 400, (method, path, body, response.text)
             assert_problem(response, 400, field=field)
+            assert PASSWORD not in response.text
             tried += 1
-    assert tried > 150  # the catalogue really ran
-    assert await _snapshot(client, engine) == before
+    assert tried > 250  # the catalogue really ran
+    assert await _snapshot(client, engine, author) == before
 
 
 @pytest.mark.parametrize(
@@ -111,7 +124,7 @@ async def test_bad_bodies_are_400_and_write_nothing(client: AsyncTestClient, eng
 async def test_a_body_that_is_not_json_is_415(
     client: AsyncTestClient, engine: AsyncEngine, content_type: str | None
 ) -> None:
-    body = json.dumps({"first_name": "Ada", "last_name": "Lovelace"}).encode()
+    body = json.dumps(SIGN_UP).encode()
     headers = {"content-type": content_type} if content_type else {}
     response = await client.post("/authors", content=body, headers=headers)
     if content_type is None:
@@ -126,19 +139,20 @@ async def test_a_body_that_is_not_json_is_415(
     "content_type", ["application/json", "application/json; charset=utf-8", "application/merge-patch+json"]
 )
 async def test_json_media_types_are_accepted(client: AsyncTestClient, content_type: str) -> None:
-    body = json.dumps({"first_name": "Ada", "last_name": "Lovelace"}).encode()
+    body = json.dumps(SIGN_UP).encode()
     response = await client.post("/authors", content=body, headers={"content-type": content_type})
     assert response.status_code == 201, response.text
 
 
 async def test_a_body_over_one_mebibyte_is_413(client: AsyncTestClient, engine: AsyncEngine) -> None:
-    author = await create_author(client)
-    huge = json.dumps({"title": "T", "content": "x" * (1024 * 1024), "author_id": author["id"]})
-    assert_problem(await client.post("/articles", content=huge, headers={"content-type": "application/json"}), 413)
+    author = await sign_up(client)
+    headers = {"content-type": "application/json", **author.headers}
+    huge = json.dumps({"title": "T", "content": "x" * (1024 * 1024)})
+    assert_problem(await client.post("/articles", content=huge, headers=headers), 413)
     assert await count_rows(engine, "article") == 0
     # Just under the limit is read (and then refused for the content's own limit).
-    near = json.dumps({"title": "T", "content": "x" * (1024 * 1024 - 100), "author_id": author["id"]})
-    assert_problem(await client.post("/articles", content=near, headers={"content-type": "application/json"}), 400)
+    near = json.dumps({"title": "T", "content": "x" * (1024 * 1024 - 100)})
+    assert_problem(await client.post("/articles", content=near, headers=headers), 400)
 
 
 @pytest.mark.parametrize(
@@ -180,17 +194,18 @@ async def test_bad_query_parameters_are_400_naming_them(client: AsyncTestClient,
 async def test_out_of_range_path_ids_are_400(client: AsyncTestClient, path: str, method: str) -> None:
     if path.endswith("/articles") and method != "GET":
         pytest.skip("GET only")
-    response = await client.request(method, path, json={} if method == "PATCH" else None)
+    headers = {} if method == "GET" else (await sign_up(client)).headers  # a write without a token is a 401 first
+    response = await client.request(method, path, json={} if method == "PATCH" else None, headers=headers)
     assert_problem(response, 400)
 
 
 async def test_integral_number_is_an_integer(client: AsyncTestClient) -> None:
     """JSON Schema counts `7.0` as an integer, so the API takes it as one."""
-    author = (await client.post("/authors", json={"first_name": "A", "last_name": "B"})).json()
-    body = {"title": "T", "content": "C", "author_id": float(author["id"])}
-    response = await client.post("/articles", json=body)
+    author = await sign_up(client)
+    body = {"title": "T", "content": "C", "author_id": float(author.id)}
+    response = await client.post("/articles", json=body, headers=author.headers)
     assert response.status_code == 201, response.text
-    assert response.json()["author_id"] == author["id"]
+    assert response.json()["author_id"] == author.id
     assert isinstance(response.json()["author_id"], int)
 
 
@@ -219,13 +234,19 @@ async def test_unsupported_method_is_405_problem(client: AsyncTestClient) -> Non
 @pytest.mark.parametrize(
     ("method", "path", "body", "named"),
     [
-        ("POST", "/authors", {"first_name": 5, "last_name": 6}, {"first_name", "last_name"}),
-        ("POST", "/authors", {"nickname": "x"}, {"nickname", "first_name", "last_name"}),
+        ("POST", "/authors", {**SIGN_UP, "first_name": 5, "last_name": 6}, {"first_name", "last_name"}),
+        ("POST", "/authors", {"nickname": "x"}, {"nickname", "username", "email", "password"}),
+        (
+            "POST",
+            "/authors",
+            {"username": "a b", "email": "no", "password": "short"},
+            {"username", "email", "password"},
+        ),
         (
             "PATCH",
             "/authors/{author}",
-            {"first_name": "", "last_name": None, "id": 3},
-            {"first_name", "last_name", "id"},
+            {"first_name": "", "last_name": 7, "id": 3, "password": 12345678},
+            {"first_name", "last_name", "id", "password"},
         ),
         (
             "POST",
@@ -239,14 +260,15 @@ async def test_unsupported_method_is_405_problem(client: AsyncTestClient) -> Non
 async def test_every_invalid_field_is_named_in_one_answer(
     client: AsyncTestClient, engine: AsyncEngine, method: str, path: str, body: dict[str, Any], named: set[str]
 ) -> None:
-    author = await create_author(client)
-    article = await create_article(client, author["id"])
-    before = await _snapshot(client, engine)
-    response = await client.request(method, path.format(author=author["id"], article=article["id"]), json=body)
+    author = await sign_up(client)
+    article = await create_article(client, author)
+    before = await _snapshot(client, engine, author)
+    path = path.format(author=author.id, article=article["id"])
+    response = await client.request(method, path, json=body, headers=author.headers)
     problem = assert_problem(response, 400)
     assert {param["name"] for param in problem["invalid_params"]} == named, problem
     assert all(param["source"] == "body" for param in problem["invalid_params"])
-    assert await _snapshot(client, engine) == before
+    assert await _snapshot(client, engine, author) == before
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -14,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from blog.models import Article, Author
-from tests.helpers import ONE_BACKEND, assert_problem, create_article, create_author
+from tests.helpers import ONE_BACKEND, assert_problem, create_article, sign_up
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -25,6 +26,8 @@ async def insert_rows(engine: AsyncEngine, authors: int, articles_each: int, *, 
     async with async_sessionmaker(engine, expire_on_commit=False)() as session:
         people = [
             Author(
+                username=f"user{i}.{uuid.uuid4().hex[:8]}",
+                email=f"user{i}.{uuid.uuid4().hex[:8]}@example.com",
                 first_name=f"First{i}",
                 last_name=f"Last{i % 3}",
                 created_at=T0 if tied else T0 + timedelta(minutes=i),
@@ -174,7 +177,7 @@ async def test_bad_article_query_is_400_naming_the_parameter(
 ) -> None:
     assert_problem(await client.get("/articles", params=params), 400, field=name)
     if name != "author_id":  # there, the author comes from the path
-        author = await create_author(client)
+        author = (await sign_up(client)).author
         assert_problem(await client.get(f"/authors/{author['id']}/articles", params=params), 400, field=name)
 
 
@@ -231,9 +234,9 @@ async def test_walking_all_pages_with_tied_timestamps_returns_every_row_once(
 
 
 async def test_search_names_with_and_without_case(client: AsyncTestClient) -> None:
-    await create_author(client, "Ada", "Lovelace")
-    await create_author(client, "Grace", "Hopper")
-    await create_author(client, "adam", "Smith")
+    await sign_up(client, "ada", first_name="Ada", last_name="Lovelace")
+    await sign_up(client, "grace", first_name="Grace", last_name="Hopper")
+    await sign_up(client, "adam", first_name="adam", last_name="Smith")
 
     def names(response: object) -> list[str]:
         return [a["first_name"] for a in response.json()]  # type: ignore[attr-defined]
@@ -247,11 +250,11 @@ async def test_search_names_with_and_without_case(client: AsyncTestClient) -> No
 
 
 async def test_search_titles_and_literal_wildcards(client: AsyncTestClient) -> None:
-    author = await create_author(client)
-    await create_article(client, author["id"], "100% Rust")
-    await create_article(client, author["id"], "1000 Rustaceans")
-    await create_article(client, author["id"], "snake_case")
-    await create_article(client, author["id"], "snakeXcase")
+    author = await sign_up(client)
+    await create_article(client, author, "100% Rust")
+    await create_article(client, author, "1000 Rustaceans")
+    await create_article(client, author, "snake_case")
+    await create_article(client, author, "snakeXcase")
 
     async def titles(**params: object) -> list[str]:
         return sorted(a["title"] for a in (await client.get("/articles", params=params)).json())
@@ -305,13 +308,13 @@ async def test_author_articles_take_listing_parameters(client: AsyncTestClient, 
 
 async def test_total_follows_writes_and_cascades(client: AsyncTestClient) -> None:
     # X-Total-Count of an unfiltered listing comes from trigger-kept counters: check they follow.
-    first = await create_author(client)
-    second = await create_author(client)
+    first = await sign_up(client, "ada")
+    second = await sign_up(client, "grace")
     for _ in range(3):
-        await create_article(client, first["id"])
-    await create_article(client, second["id"])
+        await create_article(client, first)
+    await create_article(client, second)
     assert (await client.get("/articles", params={"pageSize": 1})).headers["x-total-count"] == "4"
-    await client.delete(f"/authors/{first['id']}")
+    assert (await client.delete(f"/authors/{first.id}", headers=first.headers)).status_code == 204
     assert (await client.get("/articles", params={"pageSize": 1})).headers["x-total-count"] == "1"
     assert (await client.get("/authors", params={"pageSize": 1})).headers["x-total-count"] == "1"
 

@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from blog.app import create_app
 from blog.database import COMMAND_TIMEOUT_MARGIN, database
 from blog.errors import from_unexpected_error
-from blog.settings import AppSettings, DatabaseSettings, Settings
-from tests.conftest import empty_tables
-from tests.helpers import assert_problem, create_author
+from blog.settings import DatabaseSettings
+from tests.conftest import empty_tables, make_settings
+from tests.helpers import PASSWORD, Account, assert_problem, sign_up
 from tests.proxy import OutageProxy
 
 TIMEOUT = 1.0
@@ -48,15 +48,16 @@ async def proxy(database_url: str) -> AsyncIterator[OutageProxy]:
 async def client(proxy: OutageProxy, database_url: str, engine: AsyncEngine) -> AsyncIterator[AsyncTestClient]:
     await empty_tables(engine)
     through_proxy = make_url(database_url).set(host="127.0.0.1", port=proxy.port)
-    database = DatabaseSettings(
-        url=through_proxy.render_as_string(hide_password=False),
-        pool_size=2,
-        max_overflow=0,
-        connect_timeout=TIMEOUT,
-        pool_timeout=TIMEOUT,
-        statement_timeout=TIMEOUT,
+    app = create_app(
+        make_settings(
+            through_proxy.render_as_string(hide_password=False),
+            pool_size=2,
+            max_overflow=0,
+            connect_timeout=TIMEOUT,
+            pool_timeout=TIMEOUT,
+            statement_timeout=TIMEOUT,
+        )
     )
-    app = create_app(Settings(app=AppSettings(), database=database))
     async with AsyncTestClient(app=app) as client:
         yield client
     await empty_tables(engine)
@@ -68,19 +69,22 @@ async def _timed(client: AsyncTestClient, method: str, path: str, **kwargs: obje
     return response, time.perf_counter() - started
 
 
-async def _assert_unavailable(client: AsyncTestClient, author_id: int) -> list[float]:
+async def _assert_unavailable(client: AsyncTestClient, author: Account) -> list[float]:
     """Every kind of request gets a bounded, clean 503; returns how long each took."""
     timings = []
+    sign_up_body = {"username": "lost", "email": "lost@example.com", "password": PASSWORD}
     requests = [
-        ("GET", f"/authors/{author_id}", {}),
+        ("GET", f"/authors/{author.id}", {}),
         ("GET", "/articles", {}),
-        ("GET", f"/authors/{author_id}/articles", {}),
-        ("POST", "/authors", {"json": {"first_name": "Lost", "last_name": "Write"}}),
-        ("PATCH", f"/authors/{author_id}", {"json": {"first_name": "Lost"}}),
-        ("DELETE", f"/authors/{author_id}", {}),
+        ("GET", f"/authors/{author.id}/articles", {}),
+        ("POST", "/authors", {"json": sign_up_body}),
+        ("PATCH", f"/authors/{author.id}", {"json": {"first_name": "Lost"}}),
+        ("DELETE", f"/authors/{author.id}", {}),
+        ("POST", "/articles", {"json": {"title": "Lost", "content": "Write"}}),
+        ("POST", "/auth/token", {"json": {"username": "ada", "password": PASSWORD}}),
     ]
     for method, path, kwargs in requests:
-        response, took = await _timed(client, method, path, **kwargs)
+        response, took = await _timed(client, method, path, headers=author.headers, **kwargs)
         body = assert_problem(response, 503)
         assert response.headers["retry-after"] == "1"
         assert not any(leak in response.text for leak in LEAKS), body
@@ -105,24 +109,24 @@ async def _recovery(client: AsyncTestClient, author_id: int) -> tuple[float, int
 
 @pytest.mark.parametrize("outage", ["down", "stalled"])
 async def test_outage_answers_503_and_recovers(client: AsyncTestClient, proxy: OutageProxy, outage: str) -> None:
-    author = await create_author(client)
+    author = await sign_up(client)
     assert (await client.get("/healthcheck")).status_code == 200
 
     proxy.down() if outage == "down" else proxy.stall()
-    timings = await _assert_unavailable(client, author["id"])
+    timings = await _assert_unavailable(client, author)
 
     proxy.up()
-    recovered_in, failed = await _recovery(client, author["id"])
+    recovered_in, failed = await _recovery(client, author.id)
     print(f"\n{outage}: 503 in at most {max(timings):.2f} s; served again {recovered_in:.3f} s after the database")
     if outage == "down":
         # The server closed the pooled connections; none of them is handed out again.
         assert failed == 0
 
     # Nothing was lost or half-written, and writes work again.
-    assert (await client.get(f"/authors/{author['id']}")).json() == author
+    assert (await client.get("/auth/me", headers=author.headers)).json() == author.author
     assert (await client.get("/authors")).headers["x-total-count"] == "1"
     assert (await client.get("/healthcheck")).json() == {"status": "ok", "database": "ok"}
-    await create_author(client, "Grace", "Hopper")
+    await sign_up(client, "grace")
 
 
 async def test_a_statement_over_the_timeout_is_cancelled_and_answered_503(database_url: str) -> None:
@@ -143,9 +147,9 @@ async def test_a_statement_over_the_timeout_is_cancelled_and_answered_503(databa
 
 async def test_a_restarted_server_costs_no_failed_request(client: AsyncTestClient, proxy: OutageProxy) -> None:
     """Connections the server closed are replaced before use, without a ping per request."""
-    author = await create_author(client)
+    author = await sign_up(client)
     for _ in range(3):
         proxy.down()  # every pooled connection is closed by the "server"...
         proxy.up()  # ...which is back at once, before the next request
-        response = await client.get(f"/authors/{author['id']}")
+        response = await client.get(f"/authors/{author.id}")
         assert response.status_code == 200, response.text

@@ -3,7 +3,8 @@
 The app is served by uvicorn (as the benchmarks serve it) on a throwaway PostgreSQL database and Schemathesis runs every
 phase against it: the schema's examples, boundary values of every field and parameter
 (``coverage``), random requests (``fuzzing``) and request sequences that follow each
-``Location`` header (``stateful``). ``--checks all`` fails the run on any 5xx, a response
+``Location`` header (``stateful``), with a fresh account's token so that writes are fuzzed
+too. ``--checks all`` fails the run on any 5xx, a response
 that does not match the documented schema, status or media type, a schema-valid request
 that is rejected, or an invalid one that is accepted.
 
@@ -20,14 +21,24 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bench.common import app_server
 from tests.conftest import create_postgres_database, drop_postgres_database, migrate
-from tests.helpers import free_port
+from tests.helpers import PASSWORD, free_port
 
 DEFAULT_SEED = "20261125"
 DEFAULT_MAX_EXAMPLES = "30"
+
+
+def fresh_token(base_url: str) -> str:
+    """A new account's token, so that protected operations are fuzzed too."""
+    account = {"username": "fuzzer", "email": "fuzzer@example.com", "password": PASSWORD}
+    with httpx.Client(base_url=base_url) as client:
+        assert client.post("/authors", json=account).status_code == 201
+        login = client.post("/auth/token", data={"grant_type": "password", "username": "fuzzer", "password": PASSWORD})
+        return str(login.json()["access_token"])
 
 
 def schemathesis(base_url: str) -> subprocess.CompletedProcess[str]:
@@ -36,6 +47,7 @@ def schemathesis(base_url: str) -> subprocess.CompletedProcess[str]:
         str(Path(sys.executable).with_name("schemathesis")),
         "run",
         f"{base_url}/docs/openapi.json",
+        f"--header=Authorization: Bearer {fresh_token(base_url)}",
         "--checks=all",
         f"--max-examples={os.environ.get('FUZZ_MAX_EXAMPLES', DEFAULT_MAX_EXAMPLES)}",
         *([] if seed == "random" else [f"--seed={seed}"]),

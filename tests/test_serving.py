@@ -16,19 +16,23 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import msgspec
 import pytest
 from sqlalchemy import make_url, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from bench.common import app_server
 from blog.app import create_app
 from blog.settings import AppSettings, DatabaseSettings, Settings
-from tests.helpers import free_port
+from tests.conftest import make_settings
+from tests.helpers import PASSWORD, TEST_SECRET, free_port, token_for
 from tests.test_concurrency import concurrent_client
 
 CONFIG = """\
@@ -86,24 +90,41 @@ def pgbouncer(database_url: str) -> Iterator[str]:
             process.wait(10)
 
 
+async def _account_beside(url: str) -> int:
+    """An author made straight in the database (the app without the setting may fail to make one)."""
+    engine = create_async_engine(url, poolclass=NullPool, connect_args={"statement_cache_size": 0})
+    try:
+        async with engine.begin() as connection:
+            insert = text(
+                "INSERT INTO author (username, email, created_at, updated_at) "
+                "VALUES (:name, :email, now(), now()) RETURNING id"
+            )
+            name = f"pgbouncer.{uuid.uuid4().hex[:12]}"
+            return int((await connection.execute(insert, {"name": name, "email": f"{name}@example.com"})).scalar_one())
+    finally:
+        await engine.dispose()
+
+
 async def _mixed_load(url: str, *, pgbouncer: bool) -> Counter[int]:
     """200 requests, 20 at a time: creates, reads, lists and updates; the status codes seen."""
-    database = DatabaseSettings(url=url, pgbouncer=pgbouncer, pool_size=10, statement_timeout=0)
-    app = create_app(Settings(app=AppSettings(check_migrations=False), database=database))
+    settings = make_settings(url, pgbouncer=pgbouncer, pool_size=10, statement_timeout=0)
+    app = create_app(msgspec.structs.replace(settings, app=AppSettings(check_migrations=False)))
     statuses: Counter[int] = Counter()
     async with concurrent_client(app) as client:
-        author = (await client.post("/authors", json={"first_name": "Pg", "last_name": "Bouncer"})).json()
+        author = {"id": await _account_beside(url)}
+        headers = {"Authorization": f"Bearer {token_for(author['id'])}"}
 
         async def one(number: int) -> None:
             if number % 4 == 0:
                 body = {"title": f"T{number}", "content": "C", "author_id": author["id"]}
-                response = await client.post("/articles", json=body)
+                response = await client.post("/articles", json=body, headers=headers)
             elif number % 4 == 1:
                 response = await client.get(f"/authors/{author['id']}")
             elif number % 4 == 2:
                 response = await client.get("/articles", params={"author_id": author["id"]})
             else:
-                response = await client.patch(f"/authors/{author['id']}", json={"first_name": f"Pg{number}"})
+                body = {"first_name": f"Pg{number}"}
+                response = await client.patch(f"/authors/{author['id']}", json=body, headers=headers)
             statuses[response.status_code] += 1
 
         for start in range(0, 200, 20):
@@ -111,18 +132,30 @@ async def _mixed_load(url: str, *, pgbouncer: bool) -> Counter[int]:
     return statuses
 
 
-def test_several_workers_serve_the_app(database_url: str) -> None:
-    """The README's production command, with two workers, on the test database."""
+async def test_several_workers_serve_the_app(database_url: str, engine: AsyncEngine) -> None:
+    """The production command, with two workers, on the test database."""
     if not database_url.startswith("postgresql"):
         pytest.skip("production serving is on PostgreSQL")
     port = free_port()
-    with app_server(database_url, port, workers=2), httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
-        author = client.post("/authors", json={"first_name": "Two", "last_name": "Workers"}).json()
-        # Each new connection may land on either worker: every one reads the committed row.
-        for _ in range(20):
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}") as fresh:
-                assert fresh.get(f"/authors/{author['id']}").json() == author
-        assert client.delete(f"/authors/{author['id']}").status_code == 204
+    base_url = f"http://127.0.0.1:{port}"
+    with app_server(database_url, port, workers=2, env={"AUTH_SECRET": TEST_SECRET}):
+        async with httpx.AsyncClient(base_url=base_url) as client:
+            body = {"username": "two.workers", "email": "two@example.com", "password": PASSWORD}
+            author = (await client.post("/authors", json=body)).json()
+            author.pop("email")  # shown to its owner only
+            # The served app hashes with pwdlib's recommended Argon2id parameters (the tests'
+            # own apps use the lowest, for speed: tests/conftest.py).
+            async with engine.connect() as connection:
+                stored = await connection.scalar(text("SELECT password_hash FROM author WHERE id = :id"), author)
+            assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+            # Each new connection may land on either worker: every one reads the committed row,
+            # and takes the token (the workers share `auth.secret`).
+            headers = {"Authorization": f"Bearer {token_for(author['id'])}"}
+            for _ in range(20):
+                async with httpx.AsyncClient(base_url=base_url) as fresh:
+                    assert (await fresh.get(f"/authors/{author['id']}")).json() == author
+                    assert (await fresh.get("/auth/me", headers=headers)).status_code == 200
+            assert (await client.delete(f"/authors/{author['id']}", headers=headers)).status_code == 204
 
 
 async def test_the_app_works_through_pgbouncer(pgbouncer: str) -> None:

@@ -11,16 +11,19 @@ from litestar.di import NamedDependency, Provide
 from litestar.dto import DTOData
 from litestar.enums import MediaType
 from litestar.params import JSONBody, QueryParameter, SkipValidation
+from litestar.security.jwt import Token
 from litestar.status_codes import HTTP_201_CREATED
 
 from blog.domain.articles.models import Article
 from blog.domain.articles.schemas import ArticleCreate, ArticleId, ArticleRead, ArticleUpdate
 from blog.domain.articles.services import ArticleService, of_author
+from blog.domain.authors.models import Author
 from blog.domain.authors.schemas import AuthorId
 from blog.domain.authors.services import AuthorService
 from blog.errors import problem_responses
 from blog.fields import ID_BOUNDS
 from blog.listing import PAGING_HEADERS, Filters, Listing, paged_response
+from blog.security import PUBLIC, SECURED
 from blog.service import read_provider, write_provider
 
 ARTICLE_LISTING = Listing(
@@ -52,6 +55,7 @@ class ArticleController(Controller):
         # Named because Litestar documents a DTO-encoded `Response` with an empty media type.
         media_type=MediaType.JSON,
         summary="List articles",
+        opt=PUBLIC,
         dependencies={
             **READS,
             **ARTICLE_LISTING.dependencies(),
@@ -81,21 +85,23 @@ class ArticleController(Controller):
     @post(
         operation_id="createArticle",
         media_type=MediaType.JSON,
-        summary="Create an article",
+        summary="Write an article",
         dto=ArticleCreate,
-        responses=problem_responses(400, 404, 409, body=True),
+        security=SECURED,
+        responses=problem_responses(400, 401, 403, 404, 409, body=True),
     )
     async def create_article(
         self,
-        request: Request[Any, Any, Any],
+        request: Request[Author, Token, Any],
         articles: NamedDependency[ArticleService],
         data: JSONBody[DTOData[Article]],
     ) -> Response[Article]:
-        """Create an article for an existing author (404 `"Author does not exist"` otherwise).
+        """Write an article: you are its author.
 
-        The answer carries the new article and, in `Location`, its URL.
+        `author_id` may be left out; if sent, it must be your own id (403 otherwise, 404 if no
+        author has it). The answer carries the new article and, in `Location`, its URL.
         """
-        article = await articles.create(data.as_builtins(), auto_commit=True)
+        article = await articles.create_by(request.user.id, data.as_builtins())
         location = request.app.route_reverse("get_article", article_id=article.id)
         return Response(article, status_code=HTTP_201_CREATED, headers={"Location": location})
 
@@ -104,6 +110,7 @@ class ArticleController(Controller):
         name="get_article",
         operation_id="getArticle",
         summary="Get an article",
+        opt=PUBLIC,
         dependencies=READS,
         responses=problem_responses(400, 404),
     )
@@ -114,29 +121,37 @@ class ArticleController(Controller):
     @patch(
         "/{article_id:int}",
         operation_id="updateArticle",
-        summary="Update an article",
+        summary="Update your article",
         dto=ArticleUpdate,
-        responses=problem_responses(400, 404, 409, body=True),
+        security=SECURED,
+        responses=problem_responses(400, 401, 403, 404, 409, body=True),
     )
     async def update_article(
-        self, articles: NamedDependency[ArticleService], article_id: ArticleId, data: JSONBody[DTOData[Article]]
+        self,
+        request: Request[Author, Token, Any],
+        articles: NamedDependency[ArticleService],
+        article_id: ArticleId,
+        data: JSONBody[DTOData[Article]],
     ) -> Article:
-        """Change any of `title`, `content` and `author_id`; fields left out keep their value.
+        """Change any of `title` and `content`; fields left out keep their value.
 
-        A new `author_id` must name an existing author (404 otherwise).
+        Only the article's author may (403 otherwise); `author_id` may only restate them.
         """
-        return await articles.update(data.as_builtins(), item_id=article_id, auto_commit=True)
+        return await articles.update_owned(data.as_builtins(), item_id=article_id, owner_id=request.user.id)
 
     @delete(
         "/{article_id:int}",
         operation_id="deleteArticle",
-        summary="Delete an article",
-        responses=problem_responses(400, 404),
+        summary="Delete your article",
+        security=SECURED,
+        responses=problem_responses(400, 401, 403, 404),
         return_dto=None,
     )
-    async def delete_article(self, articles: NamedDependency[ArticleService], article_id: ArticleId) -> None:
-        """Delete the article."""
-        await articles.delete(article_id, auto_commit=True)
+    async def delete_article(
+        self, request: Request[Author, Token, Any], articles: NamedDependency[ArticleService], article_id: ArticleId
+    ) -> None:
+        """Delete the article. Only its author may (403 otherwise)."""
+        await articles.delete_owned(article_id, owner_id=request.user.id)
 
 
 class AuthorArticleController(Controller):
@@ -144,6 +159,7 @@ class AuthorArticleController(Controller):
 
     path = "/authors/{author_id:int}/articles"
     tags = ["Articles"]
+    opt = PUBLIC
     dependencies = {**READS, "authors": read_provider(AuthorService), **ARTICLE_LISTING.dependencies()}
     return_dto = ArticleRead
 

@@ -19,15 +19,16 @@ class ArticleRead(ModelDTO[Article]):
 
 
 class ArticleCreate(WriteDTO[Article]):
-    """The body of ``POST /articles``: every writable field, all required."""
+    """The body of ``POST /articles``: `title` and `content` required; `author_id`, if sent, must be the caller."""
 
     config = write_config(exclude={"author"})
+    required = frozenset({"title", "content"})
 
 
 class ArticleUpdate(WriteDTO[Article]):
     """The body of ``PATCH /articles/{id}``: any subset of the writable fields."""
 
-    config = write_config(exclude={"author"}, partial=True)
+    config = write_config(exclude={"author"})
 
 
 ArticleId = Annotated[int, PathParameter(**ID_BOUNDS, description="The article's id.")]

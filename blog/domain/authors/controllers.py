@@ -10,13 +10,15 @@ from litestar.di import NamedDependency
 from litestar.dto import DTOData
 from litestar.enums import MediaType
 from litestar.params import JSONBody
+from litestar.security.jwt import Token
 from litestar.status_codes import HTTP_201_CREATED
 
 from blog.domain.authors.models import Author
-from blog.domain.authors.schemas import AuthorCreate, AuthorId, AuthorRead, AuthorUpdate
+from blog.domain.authors.schemas import AccountRead, AuthorCreate, AuthorId, AuthorRead, AuthorUpdate
 from blog.domain.authors.services import AuthorService
 from blog.errors import problem_responses
 from blog.listing import PAGING_HEADERS, Filters, Listing, paged_response
+from blog.security import PUBLIC, SECURED
 from blog.service import read_provider, write_provider
 
 AUTHOR_LISTING = Listing(
@@ -29,7 +31,7 @@ READS = {"authors": read_provider(AuthorService)}
 
 
 class AuthorController(Controller):
-    """Authors of the blog."""
+    """Authors of the blog, who are its accounts."""
 
     path = "/authors"
     tags = ["Authors"]
@@ -41,6 +43,7 @@ class AuthorController(Controller):
         # Named because Litestar documents a DTO-encoded `Response` with an empty media type.
         media_type=MediaType.JSON,
         summary="List authors",
+        opt=PUBLIC,
         dependencies={**READS, **AUTHOR_LISTING.dependencies()},
         response_headers=PAGING_HEADERS,
         responses=problem_responses(400),
@@ -60,18 +63,22 @@ class AuthorController(Controller):
     @post(
         operation_id="createAuthor",
         media_type=MediaType.JSON,
-        summary="Create an author",
+        summary="Sign up",
+        opt=PUBLIC,
         dto=AuthorCreate,
-        responses=problem_responses(400, body=True),
+        return_dto=AccountRead,
+        responses=problem_responses(400, 409, body=True),
     )
     async def create_author(
         self, request: Request[Any, Any, Any], authors: NamedDependency[AuthorService], data: JSONBody[DTOData[Author]]
     ) -> Response[Author]:
-        """Create an author. The answer carries the new author and, in `Location`, its URL.
+        """Create an account: `username`, `email` and `password` are required, the rest optional.
 
-        `id`, `created_at` and `updated_at` are set by the server; sending them is a 400.
+        The answer carries the new author, with the e-mail address (only its owner ever sees
+        it), and in `Location` its URL. A username or e-mail address another account has,
+        whatever the case, is a 409 naming it. Then log in with `POST /auth/token`.
         """
-        author = await authors.create(data.as_builtins(), auto_commit=True)
+        author = await authors.sign_up(data.as_builtins())
         location = request.app.route_reverse("get_author", author_id=author.id)
         return Response(author, status_code=HTTP_201_CREATED, headers={"Location": location})
 
@@ -80,6 +87,7 @@ class AuthorController(Controller):
         name="get_author",
         operation_id="getAuthor",
         summary="Get an author",
+        opt=PUBLIC,
         dependencies=READS,
         responses=problem_responses(400, 404),
     )
@@ -90,26 +98,35 @@ class AuthorController(Controller):
     @patch(
         "/{author_id:int}",
         operation_id="updateAuthor",
-        summary="Update an author",
+        summary="Update your account",
         dto=AuthorUpdate,
-        responses=problem_responses(400, 404, body=True),
+        return_dto=AccountRead,
+        security=SECURED,
+        responses=problem_responses(400, 401, 403, 404, 409, body=True),
     )
     async def update_author(
-        self, authors: NamedDependency[AuthorService], author_id: AuthorId, data: JSONBody[DTOData[Author]]
+        self,
+        request: Request[Author, Token, Any],
+        authors: NamedDependency[AuthorService],
+        author_id: AuthorId,
+        data: JSONBody[DTOData[Author]],
     ) -> Author:
-        """Change any of `first_name` and `last_name`; fields left out keep their value.
+        """Change any of your account's fields, the password included; fields left out keep their value.
 
-        `updated_at` moves to the time of the change.
+        Only the account's owner may (403 otherwise). `updated_at` moves to the time of the change.
         """
-        return await authors.update(data.as_builtins(), item_id=author_id, auto_commit=True)
+        return await authors.update_owned(data.as_builtins(), item_id=author_id, owner_id=request.user.id)
 
     @delete(
         "/{author_id:int}",
         operation_id="deleteAuthor",
-        summary="Delete an author and their articles",
-        responses=problem_responses(400, 404),
+        summary="Delete your account and your articles",
+        security=SECURED,
+        responses=problem_responses(400, 401, 403, 404),
         return_dto=None,
     )
-    async def delete_author(self, authors: NamedDependency[AuthorService], author_id: AuthorId) -> None:
-        """Delete the author; every article they wrote is deleted with them."""
-        await authors.delete(author_id, auto_commit=True)
+    async def delete_author(
+        self, request: Request[Author, Token, Any], authors: NamedDependency[AuthorService], author_id: AuthorId
+    ) -> None:
+        """Delete the account; every article it wrote is deleted with it. Only its owner may (403 otherwise)."""
+        await authors.delete_owned(author_id, owner_id=request.user.id)

@@ -1,4 +1,9 @@
-"""How authors are read and written: the DTOs of ``/authors``."""
+"""How authors are read and written: the DTOs of ``/authors`` and ``/auth/me``.
+
+``password`` is write-only and ``password_hash`` private (``blog.domain.authors.models``), so
+no DTO ever shows either; ``email`` is shown only by ``AccountRead``, the DTO of answers to the
+account's owner.
+"""
 
 from __future__ import annotations
 
@@ -11,23 +16,32 @@ from blog.domain.authors.models import Author
 from blog.dto import ModelDTO, WriteDTO, write_config
 from blog.fields import ID_BOUNDS
 
+NOT_SHOWN = {"articles", "password"}
+
 
 class AuthorRead(ModelDTO[Author]):
-    """An author as the API shows it."""
+    """An author as anyone may see them: no e-mail address."""
 
-    config = SQLAlchemyDTOConfig(exclude={"articles"})
+    config = SQLAlchemyDTOConfig(exclude={*NOT_SHOWN, "email"})
+
+
+class AccountRead(ModelDTO[Author]):
+    """An author as their owner sees themselves: with the e-mail address."""
+
+    config = SQLAlchemyDTOConfig(exclude=NOT_SHOWN)
 
 
 class AuthorCreate(WriteDTO[Author]):
-    """The body of ``POST /authors``: every writable field, all required."""
+    """The body of ``POST /authors`` (sign-up): `username`, `email` and `password` required."""
 
     config = write_config(exclude={"articles"})
+    required = frozenset({"username", "email", "password"})
 
 
 class AuthorUpdate(WriteDTO[Author]):
     """The body of ``PATCH /authors/{id}``: any subset of the writable fields."""
 
-    config = write_config(exclude={"articles"}, partial=True)
+    config = write_config(exclude={"articles"})
 
 
 AuthorId = Annotated[int, PathParameter(**ID_BOUNDS, description="The author's id.")]

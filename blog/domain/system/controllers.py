@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from blog.database import database_is_reachable
+from blog.security import PUBLIC
 
 
 class Health(msgspec.Struct):
@@ -28,7 +29,7 @@ class HealthController(Controller):
     @get(
         operation_id="healthcheck",
         summary="Health check",
-        cache=False,
+        opt=PUBLIC,
         responses={
             HTTP_503_SERVICE_UNAVAILABLE: ResponseSpec(
                 data_container=Health,

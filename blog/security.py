@@ -1,0 +1,168 @@
+"""Who is calling: bearer tokens (Litestar's JWT security) and passwords (Argon2id, pwdlib).
+
+Every route needs a token unless its handler is marked ``opt=PUBLIC``; a protected handler
+declares ``security=SECURED`` so that the OpenAPI document says so (and only there: public
+operations declare no requirement). Ownership is the services' business (``blog.service``):
+it is checked after the body is validated and the row found, so that a client learns of a
+401, a 400, a 404 and a 403 in that order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import uuid
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
+
+import anyio
+import anyio.to_thread
+import jwt
+from litestar.config.app import AppConfig
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
+from litestar.middleware.authentication import AuthenticationResult
+from litestar.openapi.spec import SecurityRequirement
+from litestar.security.jwt import JWTCookieAuthenticationMiddleware, OAuth2PasswordBearerAuth, Token
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from blog.settings import AuthSettings, SettingsError
+
+logger = logging.getLogger("blog.security")
+
+MIN_SECRET_BYTES = 32
+TOKEN_URL = "/auth/token"
+SCHEME = "BearerToken"
+"""The security scheme's name in the OpenAPI document."""
+PUBLIC: dict[str, Any] = {"exclude_from_auth": True}
+"""A handler's ``opt`` when it needs no token."""
+SECURED: list[SecurityRequirement] = [{SCHEME: []}]
+"""A protected handler's ``security``: the OpenAPI document then says it takes a token."""
+AUTHORIZATION_SCHEMES = frozenset({"bearer", "token"})
+"""``Authorization: Bearer <token>``, or ``Token <token>`` as RealWorld clients send it."""
+
+passwords = PasswordHash((Argon2Hasher(),))
+"""Argon2id with pwdlib's recommended parameters (about 90 ms a hash on the development VM)."""
+
+
+@cache
+def _dummy_hash() -> str:
+    return passwords.hash(secrets.token_urlsafe(16))
+
+
+HASHING_THREADS = max(1, (os.cpu_count() or 2) - 1)
+"""Passwords hashed or checked at once, per process: Argon2 is ~100 ms of CPU each, and a
+burst of logins on every core would starve the event loop that serves everything else."""
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = weakref.WeakKeyDictionary()
+
+
+def _hashing_threads() -> anyio.CapacityLimiter:
+    # A limiter belongs to one event loop, and is made inside it.
+    loop = asyncio.get_running_loop()
+    if (limiter := _limiters.get(loop)) is None:
+        limiter = _limiters[loop] = anyio.CapacityLimiter(HASHING_THREADS)
+    return limiter
+
+
+async def hash_password(password: str) -> str:
+    """The password's Argon2id hash, computed in a worker thread: the event loop keeps serving."""
+    return await anyio.to_thread.run_sync(passwords.hash, password, limiter=_hashing_threads())
+
+
+async def verify_password(password: str, password_hash: str | None) -> bool:
+    """Whether ``password`` matches ``password_hash``, computed in a worker thread.
+
+    An account with no password (or no account at all: pass ``None``) is checked against a
+    dummy hash, so that it costs what a wrong password costs and timing tells nothing.
+    """
+    matched = await anyio.to_thread.run_sync(
+        passwords.verify, password, password_hash or _dummy_hash(), limiter=_hashing_threads()
+    )
+    return matched and password_hash is not None
+
+
+class BearerTokenMiddleware(JWTCookieAuthenticationMiddleware):
+    """Litestar's JWT middleware, reading the ``Authorization`` header only, in either scheme.
+
+    Litestar's takes whatever word precedes the token, and a cookie too; a browser's cookie
+    is not a credential this API accepts (it would need CSRF protection).
+    """
+
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        scheme, _, token = connection.headers.get(self.auth_header, "").partition(" ")
+        if scheme.lower() not in AUTHORIZATION_SCHEMES or not token.strip():
+            raise NotAuthorizedException("Send the token as `Authorization: Bearer <token>`.")
+        return await self.authenticate_token(encoded_token=token.strip(), connection=connection)
+
+
+@dataclass
+class AccessToken(Token):
+    """The token's claims: ``sub`` (the author's id), ``iat``, ``exp``, ``jti``, and no others."""
+
+    def encode(self, secret: str, algorithm: str) -> str:
+        # Litestar's writes an empty `extras` claim too.
+        claims = {"sub": self.sub, "iat": self.iat, "exp": self.exp, "jti": self.jti, **self.extras}
+        return jwt.encode(payload=claims, key=secret, algorithm=algorithm)
+
+
+class BearerAuth(OAuth2PasswordBearerAuth[Any, AccessToken]):
+    """Litestar's OAuth2 password bearer security, declared per operation in the OpenAPI document.
+
+    Litestar declares it once for the whole document, which would mark public operations as
+    protected too; here each protected handler declares it (``SECURED``).
+    """
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        app_config = super().on_app_init(app_config)
+        if app_config.openapi_config is not None:
+            app_config.openapi_config.security = None
+        return app_config
+
+    def issue(self, author_id: int) -> tuple[str, int]:
+        """A new token for ``author_id``, and the seconds it is valid for."""
+        lifetime = self.default_token_expiration
+        now = datetime.now(UTC).replace(microsecond=0)  # one instant for `iat` and `exp`
+        token = AccessToken(sub=str(author_id), iat=now, exp=now + lifetime, jti=uuid.uuid4().hex)
+        return token.encode(self.token_secret, self.algorithm), int(lifetime.total_seconds())
+
+
+def signing_key(settings: AuthSettings) -> str:
+    """``auth.secret``, checked; a random key (and a warning) when it is not set."""
+    if not settings.secret:
+        logger.warning(
+            "auth.secret (AUTH_SECRET) is not set: tokens are signed with a key made at start-up, "
+            "so they die with this process and other workers refuse them"
+        )
+        return secrets.token_urlsafe(48)
+    if len(settings.secret.encode()) < MIN_SECRET_BYTES:
+        msg = f"auth.secret (AUTH_SECRET) must be at least {MIN_SECRET_BYTES} bytes long"
+        raise SettingsError(msg)
+    return settings.secret
+
+
+def bearer_auth(
+    settings: AuthSettings, retrieve_user: Callable[[AccessToken, Any], Awaitable[Any]], *, public_paths: list[str]
+) -> BearerAuth:
+    """The app's token security: ``retrieve_user`` loads the author a token names (``None``: a 401).
+
+    ``public_paths`` are patterns of paths served without a token whatever their handlers say
+    (the API reference, whose handlers Litestar makes).
+    """
+    return BearerAuth(
+        token_secret=signing_key(settings),
+        token_url=TOKEN_URL,
+        retrieve_user_handler=retrieve_user,
+        default_token_expiration=timedelta(seconds=settings.token_lifetime),
+        openapi_security_scheme_name=SCHEME,
+        description="A token from `POST /auth/token` (the OAuth2 password grant).",
+        authentication_middleware_class=BearerTokenMiddleware,
+        token_cls=AccessToken,
+        exclude=public_paths,
+    )
