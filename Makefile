@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint migrate bench bench-ladder
+.PHONY: run test lint migrate bench bench-ladder bench-login
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -41,3 +41,8 @@ bench: $(BIN)/.installed
 bench-ladder: $(BIN)/.installed
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk || { echo "bench-ladder needs wrk: apt-get install wrk"; exit 1; }
 	$(BIN)/python -m bench.ladder $(ARGS)
+
+## p99 of a read alone and while clients log in (Argon2 off the event loop; docs/performance.md).
+bench-login: $(BIN)/.installed
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk || { echo "bench-login needs wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python -m bench.login $(ARGS)
