@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import msgspec
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """The repository root: where ``litestar.toml``, ``alembic.ini`` and ``migrations/`` live."""
@@ -45,7 +47,8 @@ class DatabaseSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """The ``[database]`` table."""
 
     url: str = "sqlite+aiosqlite:///blog.sqlite3"
-    """SQLAlchemy URL; ``postgresql+asyncpg://user@host/db`` in production."""
+    """SQLAlchemy URL; ``postgresql+asyncpg://user@host/db`` in production. A relative SQLite
+    path in the settings file (or this default) is relative to the file's directory."""
     echo: bool = False
     """Log every SQL statement."""
     pool_size: int = 20
@@ -140,4 +143,20 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         # msgspec names the key as a path, e.g. "Expected `int`, got `str` - at `$.database.pool_size`".
         msg = f"{path}: {exc}"
         raise SettingsError(msg) from exc
-    return _apply_environment(settings, environ)
+    # The file's database lives beside the file, whatever the working directory (a URL from
+    # the environment is taken as given, relative to where the command runs).
+    database = msgspec.structs.replace(settings.database, url=_anchor_sqlite_path(settings.database.url, path.parent))
+    return _apply_environment(msgspec.structs.replace(settings, database=database), environ)
+
+
+def _anchor_sqlite_path(url: str, directory: Path) -> str:
+    """``url`` with a relative SQLite file path made absolute against ``directory``."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:  # not a URL: SQLAlchemy says so where it is used
+        return url
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return url
+    if Path(parsed.database).is_absolute() or parsed.database.startswith("file:"):
+        return url
+    return parsed.set(database=str(directory.resolve() / parsed.database)).render_as_string(hide_password=False)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
 import pytest
 
-from blog.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
+from blog.settings import PROJECT_ROOT, DatabaseSettings, Settings, SettingsError, load_settings
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -22,7 +23,9 @@ def test_the_shipped_file_is_valid_and_defaults_to_sqlite() -> None:
 
 
 def test_missing_file_means_defaults(tmp_path: Path) -> None:
-    assert load_settings(tmp_path / "absent.toml", environ={}) == Settings()
+    settings = load_settings(tmp_path / "absent.toml", environ={})
+    assert msgspec.structs.replace(settings, database=DatabaseSettings()) == Settings()
+    assert settings.database.url == f"sqlite+aiosqlite:///{tmp_path.resolve()}/blog.sqlite3"
 
 
 def test_unknown_key_is_named(tmp_path: Path) -> None:
@@ -62,3 +65,16 @@ def test_bad_environment_value_names_the_variable(tmp_path: Path) -> None:
 def test_settings_file_can_be_chosen_by_environment(tmp_path: Path) -> None:
     path = write(tmp_path, "[app]\ntitle = 'Elsewhere'\n")
     assert load_settings(environ={"BLOG_SETTINGS_FILE": str(path)}).app.title == "Elsewhere"
+
+
+def test_the_default_database_lives_with_the_project_whatever_the_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(PROJECT_ROOT / "tests")
+    url = load_settings(environ={}).database.url
+    assert url == f"sqlite+aiosqlite:///{PROJECT_ROOT / 'blog.sqlite3'}"
+
+
+def test_a_relative_sqlite_path_is_relative_to_its_file_but_not_in_the_environment(tmp_path: Path) -> None:
+    path = write(tmp_path, '[database]\nurl = "sqlite+aiosqlite:///data/b.sqlite3"\n')
+    assert load_settings(path, environ={}).database.url == f"sqlite+aiosqlite:///{tmp_path.resolve()}/data/b.sqlite3"
+    given = {"DATABASE_URL": "sqlite+aiosqlite:///here.sqlite3"}
+    assert load_settings(path, environ=given).database.url == "sqlite+aiosqlite:///here.sqlite3"
