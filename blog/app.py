@@ -1,7 +1,8 @@
 """The application factory: ``create_app()`` assembles the app from its parts.
 
 ``litestar run`` finds it through ``.env`` (``LITESTAR_APP=blog.app:create_app``); uvicorn
-can serve it with ``uvicorn --factory blog.app:create_app``.
+can serve it with ``uvicorn --factory blog.app:create_app``. Called so, with no argument, it
+is the process's entry point: a start-up error (blog.startup) ends the process in two lines.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 
 from blog.cli import BlogCLIPlugin
-from blog.database import check_schema_is_current, database
+from blog.database import database
 from blog.domain.articles.controllers import ArticleController, AuthorArticleController
 from blog.domain.auth.controllers import AuthController
 from blog.domain.auth.services import LoginThrottle, user_loader
@@ -27,6 +28,7 @@ from blog.errors import problem_details_plugin
 from blog.request_hooks import before_request
 from blog.security import bearer_auth
 from blog.settings import AppSettings, CacheSettings, Settings, load_settings
+from blog.startup import debug_requested, exit_on_startup_error
 
 API_DESCRIPTION = """\
 A blog's authors and their articles, as a JSON REST API.
@@ -66,15 +68,23 @@ def shared_store(settings: CacheSettings, name: str) -> Store:
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
-    """Build the app. ``settings`` defaults to ``litestar.toml`` plus the environment."""
-    settings = settings or load_settings()
+    """Build the app. ``settings`` defaults to ``litestar.toml`` plus the environment.
+
+    Without ``settings`` this is the entry point of ``litestar`` (through ``.env``) and of
+    ``blog.asgi``: a bad setting is reported in two lines on stderr and ends the process with
+    status 3 (with debug on, as a traceback). The database is checked by whatever is about to
+    serve (``blog.database.check_before_serving``), not here: ``litestar database upgrade`` builds the app too.
+    """
+    if settings is None:
+        with exit_on_startup_error(debug_requested):
+            loaded = load_settings()
+        with exit_on_startup_error(lambda: loaded.app.debug or debug_requested()):
+            return create_app(loaded)
+    debug = settings.app.debug or debug_requested()
     db = database(settings.database)
     bearer = bearer_auth(settings.auth, user_loader(db.reads), public_paths=[f"^{settings.app.docs_path}"])
     logins = shared_store(settings.cache, "logins")
     login_throttle = LoginThrottle(logins, settings.auth.login_attempts)
-
-    async def refuse_stale_schema() -> None:
-        await check_schema_is_current(db.engine)
 
     async def close_connections() -> None:
         # Advanced Alchemy 1.12 disposes the engine only for the first app of a process (it
@@ -90,18 +100,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthorArticleController,
             HealthController,
         ],
-        plugins=[db.plugin(), problem_details_plugin(), BlogCLIPlugin()],
+        plugins=[db.plugin(), problem_details_plugin(), BlogCLIPlugin(settings.database.url)],
         on_app_init=[bearer.on_app_init],
         dependencies={
             "bearer": Provide(lambda: bearer, use_cache=True, sync_to_thread=False),
             "login_throttle": Provide(lambda: login_throttle, use_cache=True, sync_to_thread=False),
         },
         stores={"logins": logins},
-        on_startup=[refuse_stale_schema] if settings.app.check_migrations else [],
         on_shutdown=[close_connections],
         openapi_config=openapi_config(settings.app),
         before_request=before_request,
         request_max_body_size=settings.app.max_body_size,
         state=State({"settings": settings}),
-        debug=settings.app.debug,
+        debug=debug,
     )

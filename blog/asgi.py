@@ -1,4 +1,4 @@
-"""The app as a production server runs it: ``create_app()``, with the garbage collector tuned."""
+"""The app as a production server runs it: ``create_app()``, its database checked, the garbage collector tuned."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import gc
 from litestar import Litestar
 
 from blog.app import create_app
+from blog.database import check_before_serving
 
 YOUNG_GENERATION_THRESHOLD = 10_000
 """Allocations between two young-generation collections (Python's default: 700)."""
@@ -26,7 +27,11 @@ def freeze_long_lived_objects() -> None:
 
 
 def production_app() -> Litestar:
-    """The app for ``uvicorn --factory blog.asgi:production_app`` (or Granian)."""
+    """The app for ``uvicorn --factory blog.asgi:production_app`` (or Granian).
+
+    Each worker checks the database before it serves: a start-up error stops the server.
+    """
     app = create_app()
+    check_before_serving(app.state.settings, debug=app.debug)
     app.on_startup.append(freeze_long_lived_objects)
     return app

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from advanced_alchemy.exceptions import NotFoundError
 from litestar import Litestar
 from litestar.plugins import CLIPlugin
 
-from blog.database import database
+from blog.database import check_before_serving, database, describe_database_error
 from blog.domain.authors.models import PASSWORD_LIMITS
 from blog.domain.authors.services import AuthorService
 from blog.seed import fill
+from blog.startup import install_cli_excepthook
 from blog.validation import BodyField, body_errors, constrained
 
 PASSWORD = BodyField(type=constrained(str, PASSWORD_LIMITS), required=True)
@@ -63,9 +66,21 @@ def set_password(app: Litestar, username: str) -> None:
 
 
 class BlogCLIPlugin(CLIPlugin):
-    """Adds the ``blog`` and ``users`` command groups to Litestar's CLI."""
+    """Adds the ``blog`` and ``users`` command groups to Litestar's CLI, and reports a database
+    that cannot be used (``litestar database upgrade`` on a server that is down) in two lines."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+
+    @contextmanager
+    def server_lifespan(self, app: Litestar) -> Iterator[None]:
+        """``litestar run``: the database is checked once, before the server (and its reloader) starts."""
+        check_before_serving(app.state.settings, debug=app.debug)
+        yield
 
     def on_cli_init(self, cli: click.Group) -> None:
+        install_cli_excepthook(lambda error: describe_database_error(error, self.database_url))
+
         # Litestar's groups make commands that receive the app (an `app` parameter).
         @cli.group(name="blog")
         def blog() -> None:

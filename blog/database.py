@@ -14,23 +14,27 @@ configurations on one engine and one connection pool:
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
 import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from advanced_alchemy.config import AlembicAsyncConfig, AsyncSessionConfig
 from advanced_alchemy.extensions.litestar import EngineConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event, make_url, text
+from sqlalchemy import event, inspect, make_url, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
-from blog.settings import PROJECT_ROOT, DatabaseSettings
+from blog.settings import PROJECT_ROOT, DatabaseSettings, Settings
+from blog.startup import StartupError, exit_on_startup_error
 
 logger = logging.getLogger("blog.database")
 
@@ -40,11 +44,18 @@ READ_SESSION = "db_read_session"
 """The dependency a read handler's services take their session from (``db_session`` for writes)."""
 COMMAND_TIMEOUT_MARGIN = 2.0
 """Seconds the driver waits beyond ``statement_timeout`` before it gives up on the server."""
-UPGRADE_HINT = "Run `litestar database upgrade --no-prompt` (or `alembic upgrade head`)"
+UPGRADE_HINT = "Run `litestar database upgrade --no-prompt` (or `make migrate`, or `alembic upgrade head`)"
+WITHOUT_DATABASE = "or set APP_CHECK_MIGRATIONS=false to start without it and answer 503 until it is back"
 
 
-class SchemaOutOfDateError(RuntimeError):
+class SchemaOutOfDateError(StartupError):
     """The database is not at the latest migration, so the app must not serve requests."""
+
+    fix = f"{UPGRADE_HINT}, then start the app again."
+
+
+class DatabaseUnavailableError(StartupError):
+    """The database cannot be reached, does not exist, or refuses the login."""
 
 
 def alembic_config(url: str | None = None) -> AlembicConfig:
@@ -164,28 +175,97 @@ def database(settings: DatabaseSettings) -> Database:
 
 
 def _current_revisions(connection: Connection) -> set[str]:
-    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
-    return set(context.get_current_heads())
+    # Read directly rather than through Alembic's MigrationContext, which logs two lines at
+    # INFO every time it is made: noise in every start-up.
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return set()
+    return set(connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars())
 
 
-async def check_schema_is_current(engine: AsyncEngine) -> None:
-    """Raise ``SchemaOutOfDateError`` unless the database is at the migrations' head.
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        cause = pending.pop()
+        if cause is None or id(cause) in seen:
+            continue
+        seen.add(id(cause))
+        yield cause
+        pending += [cause.__context__, cause.__cause__, getattr(cause, "orig", None)]
 
-    An unreachable database is not an error here: the app starts, answers 503 and
-    ``/healthcheck`` says why, and it serves as soon as the database is back.
+
+def describe_database_error(error: BaseException, url: str) -> DatabaseUnavailableError | None:
+    """What a failed connection to ``url`` means for the person starting the app, if it is one."""
+    where = make_url(url)
+    shown = where.render_as_string(hide_password=True)
+    for cause in _causes(error):
+        sqlstate = str(getattr(cause, "sqlstate", "") or "")
+        if sqlstate == "3D000":  # invalid_catalog_name
+            server = f"-h {where.host or 'localhost'} -p {where.port or 5432} -U {where.username}"
+            create = f"createdb {server} {where.database}"
+            return DatabaseUnavailableError(
+                f"the database {where.database!r} does not exist on the server at {shown}",
+                fix=f"Create it ({create}), then run `litestar database upgrade --no-prompt`.",
+            )
+        if sqlstate in {"28P01", "28000"}:  # invalid_password, invalid_authorization_specification
+            return DatabaseUnavailableError(
+                f"the database server at {shown} refused the login: {cause}",
+                fix="Check the user and password in DATABASE_URL.",
+            )
+        if isinstance(cause, sqlite3.OperationalError) and "unable to open" in str(cause):
+            return DatabaseUnavailableError(
+                f"cannot open the SQLite database {where.database}: {cause}",
+                fix="Check that its directory exists and is writable, or set DATABASE_URL.",
+            )
+        if isinstance(cause, OSError):  # refused, unreachable, unknown host, timed out
+            reason = str(cause) or type(cause).__name__
+            return DatabaseUnavailableError(
+                f"cannot reach the database at {shown}: {reason}",
+                fix=f"Start the database server or point DATABASE_URL at a running one ({WITHOUT_DATABASE}).",
+            )
+    return None
+
+
+def check_before_serving(settings: Settings, *, debug: bool) -> None:
+    """Refuse to serve on a database the app cannot use (``app.check_migrations``): unreachable,
+    missing, or behind the migrations. Two lines on stderr and exit status 3 (a traceback with
+    ``debug``), before the server listens; once it serves, an outage is answered 503 instead.
+
+    Called by ``litestar run`` (``BlogCLIPlugin.server_lifespan``) and ``blog.asgi.production_app``.
     """
+    if settings.app.check_migrations:
+        with exit_on_startup_error(lambda: debug):
+            check_database(settings.database)
+
+
+def check_database(settings: DatabaseSettings) -> None:
+    """Connect once and compare the schema with the migrations' head.
+
+    Raises ``DatabaseUnavailableError`` or ``SchemaOutOfDateError``, each naming the fix. Runs on
+    a thread and an event loop of its own, since a server calls the app factory from inside its
+    running loop; the connection is the check's own, not the app's pool.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schema-check") as pool:
+        pool.submit(asyncio.run, _check_database(settings)).result()
+
+
+async def _check_database(settings: DatabaseSettings) -> None:
     expected = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    engine = create_async_engine(settings.url, poolclass=NullPool, connect_args=_connect_args(settings))
     try:
         async with engine.connect() as connection:
             current = await connection.run_sync(_current_revisions)
-    except (OSError, TimeoutError, OperationalError, InterfaceError) as exc:
-        logger.warning("could not check the database schema (%s); starting anyway", exc)
-        return
+    except (OSError, DBAPIError) as exc:
+        if (problem := describe_database_error(exc, settings.url)) is not None:
+            raise problem from exc
+        raise
+    finally:
+        await engine.dispose()
     if current != expected:
         found = ", ".join(sorted(current)) or "none (the database has no tables yet)"
         msg = (
-            f"The database schema is not up to date: it is at revision {found}, the code expects "
-            f"{', '.join(sorted(expected))}. {UPGRADE_HINT} and start the app again."
+            f"the database schema is not up to date: it is at revision {found}, "
+            f"the code expects {', '.join(sorted(expected))}"
         )
         raise SchemaOutOfDateError(msg)
 

@@ -17,6 +17,8 @@ import msgspec
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
+from blog.startup import StartupError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """The repository root: where ``litestar.toml``, ``alembic.ini`` and ``migrations/`` live."""
 
@@ -24,8 +26,10 @@ SETTINGS_FILE_ENV = "BLOG_SETTINGS_FILE"
 """Environment variable naming another settings file than ``<project root>/litestar.toml``."""
 
 
-class SettingsError(Exception):
+class SettingsError(StartupError):
     """The settings file or an environment override is invalid."""
+
+    fix = "Correct it in litestar.toml or the environment; README.md, Configuration, lists every key."
 
 
 class AppSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
