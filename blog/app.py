@@ -8,6 +8,7 @@ is the process's entry point: a start-up error (blog.startup) ends the process i
 from __future__ import annotations
 
 from litestar import Litestar
+from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -25,6 +26,8 @@ from blog.domain.auth.services import LoginThrottle, user_loader
 from blog.domain.authors.controllers import AuthorController
 from blog.domain.system.controllers import HealthController
 from blog.errors import problem_details_plugin
+from blog.logs import configure_logging
+from blog.request_context import RequestContextMiddleware, stamp_response
 from blog.request_hooks import before_request
 from blog.security import bearer_auth
 from blog.settings import AppSettings, CacheSettings, Settings, load_settings
@@ -81,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         with exit_on_startup_error(lambda: loaded.app.debug or debug_requested()):
             return create_app(loaded)
     debug = settings.app.debug or debug_requested()
+    configure_logging(settings)
     db = database(settings.database)
     bearer = bearer_auth(settings.auth, user_loader(db.reads), public_paths=[f"^{settings.app.docs_path}"])
     logins = shared_store(settings.cache, "logins")
@@ -92,6 +96,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # reloads would otherwise leave a pool of idle connections behind per app.
         await db.engine.dispose()
 
+    def outermost_middleware(app_config: AppConfig) -> AppConfig:
+        # After the bearer's on_app_init, which puts its own middleware first: the request's
+        # id must be bound before authentication logs anything.
+        app_config.middleware.insert(0, RequestContextMiddleware())
+        return app_config
+
     return Litestar(
         route_handlers=[
             AuthorController,
@@ -101,7 +111,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HealthController,
         ],
         plugins=[db.plugin(), problem_details_plugin(), BlogCLIPlugin(settings.database.url)],
-        on_app_init=[bearer.on_app_init],
+        on_app_init=[bearer.on_app_init, outermost_middleware],
         dependencies={
             "bearer": Provide(lambda: bearer, use_cache=True, sync_to_thread=False),
             "login_throttle": Provide(lambda: login_throttle, use_cache=True, sync_to_thread=False),
@@ -110,7 +120,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_shutdown=[close_connections],
         openapi_config=openapi_config(settings.app),
         before_request=before_request,
+        before_send=[stamp_response],
         request_max_body_size=settings.app.max_body_size,
+        # blog.logs configures logging for the whole process; Litestar's own set-up would add
+        # a second handler to the root logger, and every line would be written twice.
+        logging_config=None,
         state=State({"settings": settings}),
         debug=debug,
     )

@@ -135,7 +135,8 @@ def database(settings: DatabaseSettings) -> Database:
     writes = SQLAlchemyAsyncConfig(
         connection_string=settings.url,
         engine_config=EngineConfig(
-            echo=settings.echo,
+            # `echo` is not the engine's: its own handler would print each statement a second
+            # time, in another format. blog.logs sets the level of SQLAlchemy's logger instead.
             # The statements, without their values: a password's hash or an e-mail address
             # stays out of the log (with echo on) and out of error messages.
             hide_parameters=True,

@@ -19,10 +19,12 @@ import msgspec
 import redis.exceptions
 import sqlalchemy.exc
 from advanced_alchemy.exceptions import DuplicateKeyError, IntegrityError, NotFoundError, RepositoryError
+from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.openapi import ResponseSpec
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
 
+from blog.request_context import request_context
 from blog.service import AlreadyTakenError, NotOwnerError
 
 logger = logging.getLogger("blog.errors")
@@ -50,6 +52,8 @@ class ProblemDetails(msgspec.Struct):
     title: str
     status: int
     detail: str
+    request_id: str
+    """The request's id, as in its `X-Request-ID` header: quote it when reporting a problem."""
     invalid_params: list[InvalidParam] | msgspec.UnsetType = msgspec.UNSET
     """Validation errors only: each invalid field with the reason."""
 
@@ -85,9 +89,18 @@ def problem_responses(*statuses: int, body: bool = False) -> dict[int, ResponseS
     }
 
 
+class Problem(ProblemDetailsException):
+    """A problem details exception whose body carries the request's id (``request_id``)."""
+
+    def to_response(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+        response = super().to_response(request)
+        response.content["request_id"] = request_context(request.scope).request_id
+        return response
+
+
 def problem(status: int, detail: str, *, extra: dict[str, Any] | None = None) -> ProblemDetailsException:
     """A problem details exception with the status's standard phrase as its title."""
-    return ProblemDetailsException(
+    return Problem(
         status_code=status,
         type_="about:blank",
         title=HTTPStatus(status).phrase,

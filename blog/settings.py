@@ -12,6 +12,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 import msgspec
 from sqlalchemy import make_url
@@ -45,6 +46,9 @@ class AppSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """Refuse to start when the database schema is not at the latest migration."""
     max_body_size: int = 1_048_576
     """Largest request body accepted, in bytes; a larger one is answered 413."""
+    log_format: Literal["auto", "json", "console"] = "auto"
+    """``json``: one JSON object a line; ``console``: coloured, for people; ``auto``: ``console``
+    when stderr is a terminal, ``json`` otherwise."""
 
 
 class DatabaseSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

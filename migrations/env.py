@@ -17,7 +17,9 @@ from blog.models import metadata
 from blog.settings import load_settings
 
 config = context.config
-if config.config_file_name is not None and config.attributes.get("configure_logging", True):
+# Under `litestar database ...` the app has set up logging already (blog.logs): keep its format.
+configure_logging = config.attributes.get("configure_logging", True) and not logging.getLogger().handlers
+if config.config_file_name is not None and configure_logging:
     logging.config.fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = metadata

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
+import subprocess
+import sys
+import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import httpx
 import jwt
 import pytest
 from litestar.testing import AsyncTestClient
@@ -78,6 +86,7 @@ def assert_problem(
     body = response.json()
     assert {"type", "title", "status", "detail"} <= body.keys(), body
     assert body["status"] == status
+    assert body["request_id"] == response.headers["x-request-id"], (body, response.headers)
     if field is not None:
         assert field in {param["name"] for param in body["invalid_params"]}, body
     if detail is not None:
@@ -95,3 +104,29 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def served(env: dict[str, str], *, workers: int = 1, log: Path) -> Iterator[str]:
+    """The production command (``uvicorn --factory blog.asgi:production_app``) with ``env`` added,
+    its stdout and stderr in ``log``; yields its base URL once ``/healthcheck`` answers."""
+    port = free_port()
+    argv = [str(Path(sys.executable).with_name("uvicorn")), "--factory", "blog.asgi:production_app"]
+    argv += ["--port", str(port), "--workers", str(workers)]
+    with log.open("w") as output:
+        process = subprocess.Popen(argv, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/healthcheck", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert process.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, f"the server did not start: {log.read_text()}"
+                time.sleep(0.1)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(10)

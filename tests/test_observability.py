@@ -1,0 +1,136 @@
+"""Request ids and structured logs.
+
+The logs are read from the production command in a real process: what it writes on stderr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from litestar.testing import AsyncTestClient
+
+from tests.conftest import migrate
+from tests.helpers import ONE_BACKEND, PASSWORD, TEST_SECRET, assert_problem, served, sign_up
+
+GENERATED_ID = re.compile(r"[0-9a-f]{32}")
+
+
+@pytest.fixture
+async def migrated_sqlite(tmp_path: Path) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'served.sqlite3'}"
+    await asyncio.to_thread(migrate, url)
+    return url
+
+
+# --- request ids ----------------------------------------------------------------------------
+
+
+@ONE_BACKEND
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("abc-123.X_y", True),
+        ("a" * 64, True),
+        ("a" * 65, False),
+        ("has space", False),
+        ("<script>", False),
+        (None, False),
+    ],
+)
+async def test_a_sane_request_id_is_kept_and_any_other_replaced(
+    client: AsyncTestClient, sent: str | None, kept: bool
+) -> None:
+    headers = {"X-Request-ID": sent} if sent is not None else {}
+    response = await client.get("/authors/4242", headers=headers)
+    body = assert_problem(response, 404)  # the body's request_id is the header's
+    if kept:
+        assert response.headers["x-request-id"] == sent
+    else:
+        assert GENERATED_ID.fullmatch(body["request_id"]), body
+
+
+@ONE_BACKEND
+async def test_every_response_carries_its_id(client: AsyncTestClient) -> None:
+    ada = await sign_up(client)
+    answers = [
+        await client.get("/nowhere"),  # no route: answered by the router, before any middleware
+        await client.put("/authors"),  # 405, the router's too
+        await client.post("/articles", json={"title": "T", "content": "C"}),  # 401, the auth middleware's
+        await client.post("/articles", json={"title": ""}, headers=ada.headers),  # 400
+        await client.get("/authors"),
+        await client.get("/docs/openapi.json"),
+    ]
+    ids = [response.headers["x-request-id"] for response in answers]
+    assert all(GENERATED_ID.fullmatch(request_id) for request_id in ids), ids
+    assert len(set(ids)) == len(ids)
+    for response in answers[:4]:
+        assert_problem(response, response.status_code)
+
+
+# --- logs ---------------------------------------------------------------------------------
+
+
+def log_lines(log: Path) -> list[dict[str, Any]]:
+    """Every line the server wrote, each of which must be one JSON object."""
+    lines = []
+    for line in log.read_text().splitlines():
+        try:
+            lines.append(json.loads(line))
+        except ValueError:
+            pytest.fail(f"not a JSON line: {line!r}")
+    return lines
+
+
+async def test_one_json_line_per_request_with_its_id_in_every_line_and_no_secret(
+    migrated_sqlite: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "server.log"
+    env = {"DATABASE_URL": migrated_sqlite, "AUTH_SECRET": TEST_SECRET, "DATABASE_ECHO": "true"}
+    content = "A body that stays out of the log."
+    with served(env, log=log) as base_url:
+        async with httpx.AsyncClient(base_url=base_url) as client:
+            account = {"username": "ada", "email": "ada@example.com", "password": PASSWORD}
+            ada = (await client.post("/authors", json=account, headers={"X-Request-ID": "sign-up"})).json()
+            login = await client.post(
+                "/auth/token", data={"username": "ada", "password": PASSWORD}, headers={"X-Request-ID": "log-in"}
+            )
+            token = login.json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}", "X-Request-ID": "write"}
+            write = await client.post("/articles", json={"title": "Notes", "content": content}, headers=headers)
+            assert write.status_code == 201
+            assert (await client.get("/nowhere", headers={"X-Request-ID": "lost"})).status_code == 404
+            assert (await client.get(f"/authors/{ada['id']}", headers={"X-Request-ID": "read"})).status_code == 200
+
+    lines = log_lines(log)  # uvicorn's own lines included: one format
+    requests = {line["request_id"]: line for line in lines if line["event"] == "request"}
+    assert sum(line["event"] == "request" for line in lines if line.get("route") != "/healthcheck") == 5
+    assert requests["write"] | {"duration_ms": 0} == {
+        "event": "request",
+        "level": "info",
+        "logger": "blog.requests",
+        "timestamp": requests["write"]["timestamp"],
+        "method": "POST",
+        "route": "/articles",
+        "status": 201,
+        "duration_ms": 0,
+        "request_id": "write",
+        "client": "127.0.0.1",
+    }
+    assert requests["read"]["route"] == "/authors/{author_id}"  # the template, not the id
+    assert requests["lost"]["route"] is None
+    assert requests["lost"]["status"] == 404
+
+    # SQL (database.echo) in the same format, once, with the id of the request that ran it.
+    inserts = [line for line in lines if line["logger"].startswith("sqlalchemy.engine") and "INSERT" in line["event"]]
+    assert {line["request_id"] for line in inserts} == {"sign-up", "write"}, inserts
+    assert not any(line["logger"] == "uvicorn.access" for line in lines)
+
+    text = log.read_text()
+    for secret in (PASSWORD, token, TEST_SECRET, content, "$argon2id$"):
+        assert secret not in text, secret
