@@ -27,6 +27,7 @@ from blog.domain.authors.controllers import AuthorController
 from blog.domain.system.controllers import HealthController
 from blog.errors import problem_details_plugin
 from blog.logs import configure_logging
+from blog.metrics import MetricsController, count_pool_connections, forget_this_process, prometheus_config
 from blog.request_context import RequestContextMiddleware, stamp_response
 from blog.request_hooks import before_request
 from blog.security import bearer_auth
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     debug = settings.app.debug or debug_requested()
     configure_logging(settings)
     db = database(settings.database)
+    count_pool_connections(db.engine, settings.database.pool_size)
     bearer = bearer_auth(settings.auth, user_loader(db.reads), public_paths=[f"^{settings.app.docs_path}"])
     logins = shared_store(settings.cache, "logins")
     login_throttle = LoginThrottle(logins, settings.auth.login_attempts)
@@ -98,8 +100,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     def outermost_middleware(app_config: AppConfig) -> AppConfig:
         # After the bearer's on_app_init, which puts its own middleware first: the request's
-        # id must be bound before authentication logs anything.
-        app_config.middleware.insert(0, RequestContextMiddleware())
+        # id must be bound before authentication logs anything, and metrics must count 401s.
+        app_config.middleware[:0] = [RequestContextMiddleware(), prometheus_config().middleware]
         return app_config
 
     return Litestar(
@@ -109,6 +111,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ArticleController,
             AuthorArticleController,
             HealthController,
+            MetricsController,
         ],
         plugins=[db.plugin(), problem_details_plugin(), BlogCLIPlugin(settings.database.url)],
         on_app_init=[bearer.on_app_init, outermost_middleware],
@@ -117,7 +120,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "login_throttle": Provide(lambda: login_throttle, use_cache=True, sync_to_thread=False),
         },
         stores={"logins": logins},
-        on_shutdown=[close_connections],
+        on_shutdown=[close_connections, forget_this_process],
         openapi_config=openapi_config(settings.app),
         before_request=before_request,
         before_send=[stamp_response],

@@ -1,6 +1,7 @@
-"""Request ids and structured logs.
+"""Request ids, structured logs and Prometheus metrics.
 
-The logs are read from the production command in a real process: what it writes on stderr.
+The logs and the multi-worker metrics are read from the production command in a real process:
+what it writes on stderr, and what ``/metrics`` says while two workers share the load.
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ from typing import Any
 import httpx
 import pytest
 from litestar.testing import AsyncTestClient
+from prometheus_client import REGISTRY
 
+from blog.database import database
+from blog.metrics import count_pool_connections
+from blog.settings import DatabaseSettings
 from tests.conftest import migrate
 from tests.helpers import ONE_BACKEND, PASSWORD, TEST_SECRET, assert_problem, served, sign_up
 
@@ -65,12 +70,84 @@ async def test_every_response_carries_its_id(client: AsyncTestClient) -> None:
         await client.post("/articles", json={"title": ""}, headers=ada.headers),  # 400
         await client.get("/authors"),
         await client.get("/docs/openapi.json"),
+        await client.get("/metrics"),
     ]
     ids = [response.headers["x-request-id"] for response in answers]
     assert all(GENERATED_ID.fullmatch(request_id) for request_id in ids), ids
     assert len(set(ids)) == len(ids)
     for response in answers[:4]:
         assert_problem(response, response.status_code)
+
+
+# --- metrics ------------------------------------------------------------------------------
+
+
+def samples(text: str, name: str) -> dict[str, float]:
+    """The samples of metric ``name`` in an exposition, by their labels."""
+    found = {}
+    for line in text.splitlines():
+        if line.startswith(name):
+            labels, _, value = line[len(name) :].rpartition(" ")
+            found[labels] = float(value)
+    return found
+
+
+@ONE_BACKEND
+async def test_metrics_are_public_by_route_template_and_not_an_api_operation(client: AsyncTestClient) -> None:
+    for author_id in (4242, 4343):
+        assert (await client.get(f"/authors/{author_id}")).status_code == 404
+    response = await client.get("/metrics")  # no token
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    counts = samples(response.text, "blog_requests_total")
+    by_author = {labels: n for labels, n in counts.items() if 'path="/authors/{author_id}"' in labels}
+    assert by_author, counts
+    assert not [labels for labels in counts if "4242" in labels or "4343" in labels], counts
+    assert samples(response.text, "blog_request_duration_seconds_bucket")
+    assert "blog_db_pool_connections_in_use" in response.text
+    document = (await client.get("/docs/openapi.json")).json()
+    assert "/metrics" not in document["paths"]
+
+
+async def test_the_pool_gauge_counts_connections_in_use(database_url: str) -> None:
+    db = database(DatabaseSettings(url=database_url))
+    count_pool_connections(db.engine, 20)
+
+    def in_use() -> float:
+        return REGISTRY.get_sample_value("blog_db_pool_connections_in_use") or 0.0
+
+    before = in_use()
+    try:
+        async with db.engine.connect() as one, db.engine.connect() as two:
+            assert one is not two
+            assert in_use() == before + 2
+        assert in_use() == before
+    finally:
+        await db.engine.dispose()
+
+
+async def test_two_workers_add_up_their_metrics(migrated_sqlite: str, tmp_path: Path) -> None:
+    """prometheus-client's multiprocess mode: whichever worker answers, it counts for both."""
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    env = {
+        "DATABASE_URL": migrated_sqlite,
+        "DATABASE_POOL_SIZE": "3",
+        "AUTH_SECRET": TEST_SECRET,
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+    }
+    with served(env, workers=2, log=tmp_path / "server.log") as base_url:
+        for author_id in range(1, 21):
+            async with httpx.AsyncClient(base_url=base_url) as fresh:  # a new connection: either worker
+                assert (await fresh.get(f"/authors/{author_id}")).status_code == 404
+        async with httpx.AsyncClient(base_url=base_url) as scraper:
+            exposition = (await scraper.get("/metrics")).text
+        workers = {path.stem.rsplit("_", 1)[1] for path in metrics_dir.glob("gauge_livesum_*.db")}
+        assert len(workers) == 2, workers  # both workers came up and wrote there
+    assert not list(metrics_dir.glob("gauge_livesum_*.db")), "a stopped worker leaves the sums"
+    assert samples(exposition, "blog_db_pool_size") == {"": 6.0}, exposition  # 3 each, both counted
+    counts = samples(exposition, "blog_requests_total")
+    assert sum(n for labels, n in counts.items() if 'path="/authors/{author_id}"' in labels) == 20, counts
 
 
 # --- logs ---------------------------------------------------------------------------------
