@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(BIN)/.installed-runtime
 DEV := $(BIN)/.installed-dev
 
-.PHONY: run test lint migrate bench bench-ladder bench-login
+.PHONY: run test lint migrate bench bench-ladder bench-login update-scalar
 
 $(BIN)/pip:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -57,3 +57,10 @@ bench-login: $(DEV)
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk || { echo "bench-login needs wrk: apt-get install wrk"; exit 1; }
 	$(BIN)/python -m bench.login $(ARGS)
 
+## Vendor another version of the API reference's script (docs/api-reference.md); needs npm.
+update-scalar:
+	@test -n "$(SCALAR_VERSION)" || { echo "usage: make update-scalar SCALAR_VERSION=1.76.0"; exit 1; }
+	cd "$$(mktemp -d)" && npm pack @scalar/api-reference@$(SCALAR_VERSION) \
+		&& tar -xzf scalar-api-reference-$(SCALAR_VERSION).tgz package/dist/browser/standalone.js \
+		&& cp package/dist/browser/standalone.js $(CURDIR)/blog/static/scalar/standalone.js
+	echo $(SCALAR_VERSION) > blog/static/scalar/VERSION

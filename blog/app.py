@@ -12,12 +12,12 @@ from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Tag
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 
+from blog.api_reference import assets_router, scalar_plugin
 from blog.cli import BlogCLIPlugin
 from blog.database import database
 from blog.domain.articles.controllers import ArticleController, AuthorArticleController
@@ -53,7 +53,7 @@ def openapi_config(settings: AppSettings) -> OpenAPIConfig:
         version=settings.version,
         description=API_DESCRIPTION,
         path=settings.docs_path,
-        render_plugins=[ScalarRenderPlugin(path="/")],
+        render_plugins=[scalar_plugin(settings.docs_path)],
         tags=[
             Tag(name="Authors", description="People who write articles: the blog's accounts."),
             Tag(name="Auth", description="Logging in, and the account a token belongs to."),
@@ -112,6 +112,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthorArticleController,
             HealthController,
             MetricsController,
+            assets_router(settings.app.docs_path),
         ],
         plugins=[db.plugin(), problem_details_plugin(), BlogCLIPlugin(settings.database.url)],
         on_app_init=[bearer.on_app_init, outermost_middleware],

@@ -28,7 +28,7 @@ from litestar.config.app import AppConfig
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware.authentication import AuthenticationResult
-from litestar.openapi.spec import SecurityRequirement
+from litestar.openapi.spec import Components, OAuthFlows, SecurityRequirement, SecurityScheme
 from litestar.security.jwt import JWTCookieAuthenticationMiddleware, OAuth2PasswordBearerAuth, Token
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
@@ -124,6 +124,17 @@ class BearerAuth(OAuth2PasswordBearerAuth[Any, AccessToken]):
         if app_config.openapi_config is not None:
             app_config.openapi_config.security = None
         return app_config
+
+    @property
+    def openapi_components(self) -> Components:
+        """The scheme as OpenAPI defines an OAuth2 one: its type, description and flow only.
+
+        Litestar's adds ``name``, ``in``, ``scheme`` and ``bearerFormat``, fields of the API key
+        and HTTP schemes, and with them Scalar's *Authorize* shows a box for a raw header value
+        instead of the password flow's login form.
+        """
+        scheme = SecurityScheme(type="oauth2", description=self.description, flows=OAuthFlows(password=self.oauth_flow))
+        return Components(security_schemes={self.openapi_security_scheme_name: scheme})
 
     def issue(self, author_id: int) -> tuple[str, int]:
         """A new token for ``author_id``, and the seconds it is valid for."""
