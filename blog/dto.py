@@ -94,13 +94,18 @@ class WriteDTO(ModelDTO[ModelT]):
             )
         return fields
 
+    @classmethod
+    def rule_errors(cls, body: Mapping[str, Any]) -> list[dict[str, str]]:
+        """Problems a field's type cannot say (e.g. repeated values), as ``body_errors`` gives them."""
+        return []
+
     def decode_bytes(self, value: bytes) -> Any:
         try:
             body = msgspec.json.decode(value)
         except msgspec.DecodeError:
             body = None
         if isinstance(body, dict):
-            errors = body_errors(body, self.body_fields())
+            errors = body_errors(body, self.body_fields()) + self.rule_errors(body)
             if errors:
                 raise ValidationException(detail="Invalid request body", extra=errors)
         # Malformed JSON and non-objects are refused by Litestar, with its own message.

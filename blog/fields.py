@@ -14,14 +14,14 @@ MAX_ID = 2**63 - 1
 """Ids are PostgreSQL ``bigint``; anything outside 1..MAX_ID cannot name a row."""
 
 
-class _SchemaExtra(dict[str, Any]):
+class SchemaExtra(dict[str, Any]):
     """A ``schema_extra`` that hashes: SQLAlchemy and ``typing`` hash the annotations holding it."""
 
     def __hash__(self) -> int:  # type: ignore[override]
         return hash(tuple(self.items()))
 
 
-ID_SCHEMA_BOUNDS = _SchemaExtra(minimum=1, maximum=MAX_ID)
+ID_SCHEMA_BOUNDS = SchemaExtra(minimum=1, maximum=MAX_ID)
 ID_BOUNDS: dict[str, Any] = {"ge": 1, "le": MAX_ID, "schema_extra": ID_SCHEMA_BOUNDS}
 """Keyword arguments bounding an id in a ``KwargDefinition`` (or a path or query parameter).
 

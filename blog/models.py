@@ -9,8 +9,11 @@ from __future__ import annotations
 from advanced_alchemy.base import orm_registry
 from sqlalchemy import BigInteger, Column, SmallInteger, String, Table
 
-from blog.domain.articles.models import Article
+from blog.domain.articles.models import Article, ArticleTag, Favorite
 from blog.domain.authors.models import Author
+from blog.domain.comments.models import Comment
+from blog.domain.profiles.models import Follow
+from blog.domain.tags.models import Tag
 
 metadata = orm_registry.metadata
 
@@ -29,4 +32,4 @@ row_count = Table(
 """Each counted table's number of rows, spread over slots so that concurrent writers rarely
 update the same row; kept by the triggers of migration ``55b222f2e7e7``."""
 
-__all__ = ("Article", "Author", "metadata", "row_count")
+__all__ = ("Article", "ArticleTag", "Author", "Comment", "Favorite", "Follow", "Tag", "metadata", "row_count")

@@ -11,12 +11,12 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any, ClassVar, TypeVar, cast
 
-from advanced_alchemy.exceptions import DuplicateKeyError, NotFoundError, RepositoryError
+from advanced_alchemy.exceptions import DuplicateKeyError, NotFoundError, RepositoryError, wrap_sqlalchemy_exception
 from advanced_alchemy.filters import LimitOffset, OrderBy, StatementFilter
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import ModelDictT, ModelT, SQLAlchemyAsyncRepositoryService, find_filter
+from advanced_alchemy.service import LoadSpec, ModelDictT, ModelT, SQLAlchemyAsyncRepositoryService, find_filter
 from litestar.di import NamedDependency, Provide
-from sqlalchemy import Select, Table, func, select
+from sqlalchemy import ColumnElement, Select, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_scoped_session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -25,6 +25,20 @@ from blog.models import row_count
 
 class NotOwnerError(RepositoryError):
     """The row exists, and belongs to someone else than the caller (a 403)."""
+
+    def __init__(self, detail: str, resource: str) -> None:
+        self.resource = resource
+        """What the row is (``article``, ``comment``...), for clients that want it as a word."""
+        super().__init__(detail=detail)
+
+
+class RuleError(RepositoryError):
+    """A request the rules refuse whatever the data (a 400 naming ``field``)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(detail=f"{field}: {reason}")
 
 
 class AlreadyTakenError(DuplicateKeyError):
@@ -64,16 +78,30 @@ class BlogService(SQLAlchemyAsyncRepositoryService[ModelT, RepoT]):
     owner_field: ClassVar[str] = "author_id"
     """The column naming the author who owns a row: only they may change or delete it."""
     not_owner: ClassVar[str] = "Only its author may change or delete this."
+    resource: ClassVar[str] = "row"
+    """What one row is, in a word (``article``): errors name it."""
 
     def __init__(self, session: AsyncSession | async_scoped_session[AsyncSession], **repo_kwargs: Any) -> None:
         super().__init__(session, **{"auto_refresh": False, **repo_kwargs})
+
+    async def commit(self) -> None:
+        """Commit the session's work; a failure is a repository error, as from Advanced Alchemy's own
+        calls, and a row deleted under an update is a ``NotFoundError`` (see ``update``)."""
+        session = self.repository.session
+        dialect = session.get_bind().dialect.name
+        try:
+            with wrap_sqlalchemy_exception(error_messages=self.repository.error_messages, dialect_name=dialect):
+                await session.commit()
+        except RepositoryError as exc:
+            self._raise_if_gone(exc)
+            raise
 
     async def get_owned(self, item_id: int, owner_id: int) -> ModelT:
         """The row, if ``owner_id`` owns it: ``NotFoundError`` (404) if there is none, then
         ``NotOwnerError`` (403). The one place ownership is checked."""
         row = await self.get(item_id)
         if getattr(row, self.owner_field) != owner_id:
-            raise NotOwnerError(self.not_owner)
+            raise NotOwnerError(self.not_owner, self.resource)
         return row
 
     async def update_owned(self, data: ModelDictT[ModelT], item_id: int, owner_id: int) -> ModelT:
@@ -96,12 +124,18 @@ class BlogService(SQLAlchemyAsyncRepositoryService[ModelT, RepoT]):
         try:
             return await super().update(*args, **kwargs)
         except RepositoryError as exc:
-            if isinstance(exc.__cause__, StaleDataError):
-                messages = cast("dict[str, str]", self.repository.error_messages or {})
-                raise NotFoundError(messages.get("not_found", "No such row")) from exc
+            self._raise_if_gone(exc)
             raise
 
-    async def list_page(self, filters: Sequence[StatementFilter]) -> tuple[Sequence[ModelT], int]:
+    def _raise_if_gone(self, exc: RepositoryError) -> None:
+        """A ``NotFoundError`` if ``exc`` says the row was deleted while it was being updated."""
+        if isinstance(exc.__cause__, StaleDataError):
+            messages = cast("dict[str, str]", self.repository.error_messages or {})
+            raise NotFoundError(messages.get("not_found", "No such row")) from exc
+
+    async def list_page(
+        self, filters: Sequence[StatementFilter | ColumnElement[bool]], load: LoadSpec | None = None
+    ) -> tuple[Sequence[ModelT], int]:
         """The rows of one page, in a total order, and how many rows match in all.
 
         ``id`` breaks ties in any ordering, so walking the pages returns every row exactly
@@ -110,10 +144,10 @@ class BlogService(SQLAlchemyAsyncRepositoryService[ModelT, RepoT]):
         order = find_filter(OrderBy, filters)
         if order is not None and order.field_name != "id":
             filters = [*filters, OrderBy(field_name="id", sort_order=order.sort_order)]
-        items = await self.get_many(*filters)
+        items = await self.get_many(*filters, load=load)
         return items, await self._total(filters, len(items))
 
-    async def _total(self, filters: Sequence[StatementFilter], found: int) -> int:
+    async def _total(self, filters: Sequence[StatementFilter | ColumnElement[bool]], found: int) -> int:
         page = find_filter(LimitOffset, filters)
         if page is None:
             return found
@@ -125,7 +159,7 @@ class BlogService(SQLAlchemyAsyncRepositoryService[ModelT, RepoT]):
         return await self.count(*conditions)
 
 
-ServiceT = TypeVar("ServiceT", bound=BlogService[Any, Any])
+ServiceT = TypeVar("ServiceT", bound=SQLAlchemyAsyncRepositoryService[Any, Any])
 
 
 def write_provider(service_type: Callable[..., ServiceT]) -> Provide:

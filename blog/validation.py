@@ -18,18 +18,41 @@ UNKNOWN_FIELD = "Object contains unknown field (or one the server sets)"
 MISSING_FIELD = "Object missing required field"
 
 
-def constrained(annotation: Any, limits: KwargDefinition | None) -> Any:
-    """``annotation`` with ``limits`` as ``msgspec.Meta``, on the value's type when it may be null."""
-    meta = {
-        key: value
-        for key in ("min_length", "max_length", "pattern", "ge", "le")
-        if limits is not None and (value := getattr(limits, key)) is not None
-    }
-    if not meta:
+_META_OF = {
+    "min_length": "min_length",
+    "max_length": "max_length",
+    "min_items": "min_length",
+    "max_items": "max_length",
+    "pattern": "pattern",
+    "ge": "ge",
+    "le": "le",
+}
+"""Each ``KwargDefinition`` limit, and the ``msgspec.Meta`` one that says the same."""
+
+
+def _meta(limits: KwargDefinition | None) -> msgspec.Meta | None:
+    if limits is None:
+        return None
+    found = {meta: value for kwarg, meta in _META_OF.items() if (value := getattr(limits, kwarg)) is not None}
+    return msgspec.Meta(**found) if found else None
+
+
+def constrained(annotation: Any, limits: KwargDefinition | None = None) -> Any:
+    """``annotation`` (with ``limits``) as msgspec enforces it: every ``KwargDefinition`` in it,
+    down to a list's items, as ``msgspec.Meta``; on the value's type when it may be null."""
+    if get_origin(annotation) is Annotated:
+        inner, *metadata = get_args(annotation)
+        limits = next((m for m in metadata if isinstance(m, KwargDefinition)), limits)
+        return constrained(inner, limits)
+    if get_origin(annotation) in (Union, UnionType):
+        return Union[tuple(constrained(kind, limits) for kind in get_args(annotation))]  # noqa: UP007 - built at run time
+    if annotation is NoneType:
         return annotation
-    types = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
-    constrained = [Annotated[kind, msgspec.Meta(**meta)] if kind is not NoneType else kind for kind in types]
-    return Union[tuple(constrained)]  # noqa: UP007 - built at run time
+    if get_origin(annotation) is list:
+        (item,) = get_args(annotation)
+        annotation = list[constrained(item)]  # type: ignore[misc]
+    meta = _meta(limits)
+    return Annotated[annotation, meta] if meta else annotation
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ reachable server the PostgreSQL tests are skipped with the reason, except under
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from sqlalchemy import make_url, text
+from sqlalchemy import event, make_url, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -106,10 +108,11 @@ async def empty_tables(engine: AsyncEngine) -> None:
         if engine.dialect.name == "postgresql":
             # A connection the app failed to release would block TRUNCATE forever: fail instead.
             await connection.execute(text("SET LOCAL lock_timeout = '10s'"))
-            await connection.execute(text("TRUNCATE article, author RESTART IDENTITY CASCADE"))
+            await connection.execute(text("TRUNCATE article, author, tag RESTART IDENTITY CASCADE"))
         else:
-            await connection.execute(text("DELETE FROM article"))
-            await connection.execute(text("DELETE FROM author"))
+            # This connection does not enforce foreign keys (the app's do): no cascade here.
+            for table in ("comment", "favorite", "follow", "article_tag", "article", "tag", "author"):
+                await connection.execute(text(f"DELETE FROM {table}"))
             # Ids start again from 1, as PostgreSQL's RESTART IDENTITY does (author is AUTOINCREMENT).
             await connection.execute(text("DELETE FROM sqlite_sequence"))
 
@@ -120,6 +123,19 @@ def make_settings(database_url: str, *, debug: bool = False, **database: Any) ->
         database=DatabaseSettings(url=database_url, **database),
         auth=AuthSettings(secret=TEST_SECRET),
     )
+
+
+@pytest.fixture
+def statements() -> Iterator[list[str]]:
+    """Every SQL statement any engine sends to its database while the test runs."""
+    executed: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        executed.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    yield executed
+    event.remove(Engine, "before_cursor_execute", record)
 
 
 @pytest.fixture
@@ -156,3 +172,20 @@ async def app(
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
     async with AsyncTestClient(app=app) as client:
         yield client
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the Schemathesis run now if it is to run: it then takes no time of its own."""
+    if any(item.nodeid.startswith("tests/test_schema_fuzz.py") for item in session.items):
+        from tests.test_schema_fuzz import FUZZ_RUN, FuzzRun
+
+        with contextlib.suppress(pytest.skip.Exception):  # no PostgreSQL: the test itself says so
+            session.config.stash[FUZZ_RUN] = FuzzRun()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stop an early Schemathesis run whose test did not run (an interrupted session)."""
+    from tests.test_schema_fuzz import FUZZ_RUN
+
+    if (run := session.config.stash.get(FUZZ_RUN, None)) is not None:
+        run.close()

@@ -10,7 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.helpers import ONE_BACKEND, assert_problem, count_rows, create_article, sign_up
 
-ARTICLE_FIELDS = {"id", "title", "content", "author_id", "created_at", "updated_at"}
+ARTICLE_FIELDS = {
+    "id",
+    "slug",
+    "title",
+    "description",
+    "content",
+    "tags",
+    "author_id",
+    "favorites_count",
+    "created_at",
+    "updated_at",
+}
 
 
 async def test_create_returns_201_with_location_and_the_caller_as_author(

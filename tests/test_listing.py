@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from blog.models import Article, Author
@@ -40,6 +37,7 @@ async def insert_rows(engine: AsyncEngine, authors: int, articles_each: int, *, 
         session.add_all(
             Article(
                 title=f"Title {a.id}-{j}",
+                slug=f"title-{a.id}-{j}-{uuid.uuid4().hex[:8]}",
                 content="text",
                 author_id=a.id,
                 created_at=T0 if tied else T0 + timedelta(hours=j, minutes=a.id),
@@ -319,19 +317,6 @@ async def test_total_follows_writes_and_cascades(client: AsyncTestClient) -> Non
     assert (await client.get("/authors", params={"pageSize": 1})).headers["x-total-count"] == "1"
 
 
-@pytest.fixture
-def statements() -> Iterator[list[str]]:
-    """Every SQL statement any engine sends to its database while the test runs."""
-    executed: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        executed.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", record)
-    yield executed
-    event.remove(Engine, "before_cursor_execute", record)
-
-
 @pytest.mark.parametrize("path", ["/articles", "/authors", "/authors/121/articles"])
 async def test_a_listing_runs_a_bounded_number_of_statements(
     client: AsyncTestClient, engine: AsyncEngine, statements: list[str], path: str
@@ -346,4 +331,5 @@ async def test_a_listing_runs_a_bounded_number_of_statements(
         assert len(response.json()) == size
         counts.append(len(statements))
     assert counts[0] == counts[1], statements
-    assert 1 <= counts[1] <= 3, statements
+    # the page, its tags (one statement for the whole page), its total; and the author check
+    assert 1 <= counts[1] <= 4, statements

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from advanced_alchemy.filters import ComparisonFilter
+from advanced_alchemy.filters import ComparisonFilter, StatementFilter
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.dto import DTOData
@@ -13,6 +13,7 @@ from litestar.enums import MediaType
 from litestar.params import JSONBody, QueryParameter, SkipValidation
 from litestar.security.jwt import Token
 from litestar.status_codes import HTTP_201_CREATED
+from sqlalchemy import ColumnElement
 
 from blog.domain.articles.models import Article
 from blog.domain.articles.schemas import ArticleCreate, ArticleId, ArticleRead, ArticleUpdate
@@ -42,6 +43,22 @@ def provide_author_filter(
     return of_author(author_id) if author_id is not None else None
 
 
+def provide_tag_filter(
+    tag: Annotated[
+        str | None,
+        QueryParameter(
+            min_length=1, max_length=40, pattern=r"^[^\x00-\x1f\x7f]*$", description="Only the articles with this tag."
+        ),
+    ] = None,
+) -> str | None:
+    """``?tag=``: a dependency, so that its errors are reported with the other filters'."""
+    return tag
+
+
+TAG_FILTER = {"tag_filter": Provide(provide_tag_filter, sync_to_thread=False)}
+TagFilter = NamedDependency[SkipValidation[str | None]]
+
+
 class ArticleController(Controller):
     """Articles, each written by one author."""
 
@@ -59,6 +76,7 @@ class ArticleController(Controller):
         dependencies={
             **READS,
             **ARTICLE_LISTING.dependencies(),
+            **TAG_FILTER,
             "author_filter": Provide(provide_author_filter, sync_to_thread=False),
         },
         response_headers=PAGING_HEADERS,
@@ -70,16 +88,18 @@ class ArticleController(Controller):
         articles: NamedDependency[ArticleService],
         filters: Filters,
         author_filter: NamedDependency[SkipValidation[ComparisonFilter | None]],
+        tag_filter: TagFilter,
     ) -> Response[Sequence[Article]]:
         """A page of articles, newest first unless `orderBy` says otherwise.
 
         The body is a plain array; `X-Total-Count` says how many articles match in all and
         `Link` points to the first, previous, next and last pages. `searchString` matches
-        titles; `author_id` keeps one author's articles.
+        titles; `author_id` keeps one author's articles, `tag` the articles with that tag.
         """
-        if author_filter is not None:
-            filters = [*filters, author_filter]
-        items, total = await articles.list_page(filters)
+        scope: list[StatementFilter | ColumnElement[bool]] = [] if author_filter is None else [author_filter]
+        if tag_filter is not None:
+            scope.append(await articles.tagged(tag_filter))
+        items, total = await articles.list_page([*filters, *scope])
         return paged_response(request, items, total, filters)
 
     @post(
@@ -98,8 +118,10 @@ class ArticleController(Controller):
     ) -> Response[Article]:
         """Write an article: you are its author.
 
-        `author_id` may be left out; if sent, it must be your own id (403 otherwise, 404 if no
-        author has it). The answer carries the new article and, in `Location`, its URL.
+        `title` and `content` are required; `description` (default `""`) and `tags` (at most
+        20, in the order given) are optional. `author_id` may be left out; if sent, it must be
+        your own id (403 otherwise, 404 if no author has it). The slug is made from the title.
+        The answer carries the new article and, in `Location`, its URL.
         """
         article = await articles.create_by(request.user.id, data.as_builtins())
         location = request.app.route_reverse("get_article", article_id=article.id)
@@ -133,9 +155,10 @@ class ArticleController(Controller):
         article_id: ArticleId,
         data: JSONBody[DTOData[Article]],
     ) -> Article:
-        """Change any of `title` and `content`; fields left out keep their value.
+        """Change any of `title`, `description`, `content` and `tags`; fields left out keep their value.
 
-        Only the article's author may (403 otherwise); `author_id` may only restate them.
+        `tags` replaces the list (`[]` clears it); a new title gives a new slug. Only the
+        article's author may (403 otherwise); `author_id` may only restate them.
         """
         return await articles.update_owned(data.as_builtins(), item_id=article_id, owner_id=request.user.id)
 
@@ -160,7 +183,7 @@ class AuthorArticleController(Controller):
     path = "/authors/{author_id:int}/articles"
     tags = ["Articles"]
     opt = PUBLIC
-    dependencies = {**READS, "authors": read_provider(AuthorService), **ARTICLE_LISTING.dependencies()}
+    dependencies = {**READS, "authors": read_provider(AuthorService), **ARTICLE_LISTING.dependencies(), **TAG_FILTER}
     return_dto = ArticleRead
 
     @get(
@@ -176,6 +199,7 @@ class AuthorArticleController(Controller):
         authors: NamedDependency[AuthorService],
         articles: NamedDependency[ArticleService],
         filters: Filters,
+        tag_filter: TagFilter,
         author_id: AuthorId,
     ) -> Response[Sequence[Article]]:
         """A page of the author's articles, newest first; 404 if the author does not exist.
@@ -183,5 +207,8 @@ class AuthorArticleController(Controller):
         Takes the same query parameters, and answers with the same headers, as `GET /articles`.
         """
         await authors.ensure_exists(author_id)
-        items, total = await articles.list_page([*filters, of_author(author_id)])
+        scope: list[StatementFilter | ColumnElement[bool]] = [of_author(author_id)]
+        if tag_filter is not None:
+            scope.append(await articles.tagged(tag_filter))
+        items, total = await articles.list_page([*filters, *scope])
         return paged_response(request, items, total, filters)

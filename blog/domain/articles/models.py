@@ -1,15 +1,23 @@
-"""The ``article`` table: a piece of writing by one author."""
+"""The ``article`` table, its tags (``article_tag``) and the readers who favourite it (``favorite``)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Annotated
 
-from advanced_alchemy.base import IdentityAuditBase
+from advanced_alchemy.base import DefaultBase, IdentityAuditBase
+from advanced_alchemy.mixins import SlugKey
+from advanced_alchemy.types import DateTimeUTC
+from litestar.dto import dto_field
 from litestar.params import KwargDefinition
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from blog.fields import ID_BOUNDS, NO_CONTROL, NO_CONTROL_BUT_BREAKS, text
+from blog.domain.tags.models import MAX_TAGS, TAG_NAME_SCHEMA, Tag, TagName
+from blog.fields import END, ID_BOUNDS, NO_CONTROL, NO_CONTROL_BUT_BREAKS, SchemaExtra, text
 
 if TYPE_CHECKING:
     from blog.domain.authors.models import Author
@@ -18,26 +26,93 @@ Title = Annotated[str, text(200, NO_CONTROL, "1 to 200 characters on one line, n
 Content = Annotated[
     str, text(100_000, NO_CONTROL_BUT_BREAKS, "1 to 100,000 characters, not blank; line breaks allowed.")
 ]
+Description = Annotated[
+    str,
+    KwargDefinition(
+        max_length=1000,
+        pattern=rf"^{NO_CONTROL_BUT_BREAKS}*{END}",
+        description='At most 1,000 characters; `""` when there is none.',
+    ),
+]
 AuthorRef = Annotated[int, KwargDefinition(**ID_BOUNDS, description="The id of an existing author.")]
+TagList = Annotated[
+    list[TagName],
+    KwargDefinition(
+        max_items=MAX_TAGS,
+        description="At most 20 tags, each 1 to 40 characters, no duplicates.",
+        schema_extra=SchemaExtra(uniqueItems=True, items=TAG_NAME_SCHEMA),
+    ),
+]
 
 
-class Article(IdentityAuditBase):
+class ArticleTag(DefaultBase):
+    """One of an article's tags, at its place in the article's list."""
+
+    __tablename__ = "article_tag"
+    # The primary key serves an article's tags; the index the articles of a tag (`?tag=`).
+    __table_args__ = (Index("ix_article_tag_tag_id_article_id", "tag_id", "article_id"),)
+
+    article_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("article.id", ondelete="CASCADE"), primary_key=True)
+    tag_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+    tag: Mapped[Tag] = relationship(lazy="joined", innerjoin=True)
+    name: AssociationProxy[str] = association_proxy("tag", "name")
+
+
+class Favorite(DefaultBase):
+    """``author_id`` favourites ``article_id``; triggers keep ``article.favorites_count`` (the migrations)."""
+
+    __tablename__ = "favorite"
+    # The primary key serves "what did X favourite" (`?favorited=`); the index the article's side.
+    __table_args__ = (Index("ix_favorite_article_id", "article_id"),)
+
+    author_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("author.id", ondelete="CASCADE"), primary_key=True)
+    article_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("article.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), default=partial(datetime.now, UTC))
+
+
+class Article(IdentityAuditBase, SlugKey):
     """A piece of writing by one author."""
 
     __tablename__ = "article"
     __table_args__ = (
+        # Advanced Alchemy's SlugKey declares the same constraint; these table arguments replace its own.
+        UniqueConstraint("slug", name="uq_article_slug"),
         Index("ix_article_created_at_id", "created_at", "id"),
         Index("ix_article_updated_at_id", "updated_at", "id"),
         Index("ix_article_title_id", "title", "id"),
-        # Serves the foreign key (cascading deletes) and one author's articles, newest first.
+        # Serves the foreign key (cascading deletes) and one author's articles, newest first; the
+        # feed (articles by the authors one follows) is a walk of it per followed author.
         Index("ix_article_author_id_created_at_id", "author_id", "created_at", "id"),
+        {"sqlite_autoincrement": True},
     )
 
     title: Mapped[Title] = mapped_column(String(200))
+    description: Mapped[Description] = mapped_column(String(1000), default="", server_default="")
     content: Mapped[Content] = mapped_column(Text)
     author_id: Mapped[AuthorRef] = mapped_column(
         BigInteger,
         ForeignKey("author.id", ondelete="CASCADE"),
     )
+    favorites_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0", info=dto_field("read-only"))
+    """How many readers favourite it, kept by triggers on ``favorite`` (so even a cascade counts)."""
 
     author: Mapped[Author] = relationship(back_populates="articles", lazy="raise")
+    tag_links: Mapped[list[ArticleTag]] = relationship(
+        order_by=ArticleTag.position,
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",  # one statement for a whole page's tags
+    )
+
+    @hybrid_property
+    def tags(self) -> list[str]:
+        """The tags' names, in the article's order. ``ArticleService`` sets them (a tag is a row
+        of its own, found or made in the database); declared here so that the DTOs carry them."""
+        return [link.name for link in self.tag_links]
+
+    @tags.inplace.setter
+    def _tags_setter(self, value: TagList) -> None:
+        msg = "an article's tags are set by ArticleService"
+        raise AttributeError(msg)

@@ -35,6 +35,7 @@ class AuthorService(BlogService[Author, "AuthorService.Repo"]):
     repository_type = Repo
     owner_field = "id"
     not_owner = "Only the account's owner may change or delete it."
+    resource = "author"
 
     async def ensure_exists(self, author_id: int) -> None:
         """Raise ``NotFoundError`` unless the author exists."""
@@ -76,9 +77,13 @@ class AuthorService(BlogService[Author, "AuthorService.Repo"]):
         author = await self.find_by_login(login)
         return author if await self.password_matches(author, password) else None
 
+    async def get_by_username(self, username: str) -> Author:
+        """The account with this username, whatever its case; ``NotFoundError`` if there is none."""
+        return await self.get_one(func.lower(Author.username) == username.lower())
+
     async def set_password(self, username: str, password: str) -> Author:
         """Give the account ``username`` a new password (committed); ``NotFoundError`` if there is none."""
-        author = await self.get_one(func.lower(Author.username) == username.lower())
+        author = await self.get_by_username(username)
         return await self.update({"password": password}, item_id=author.id, auto_commit=True)
 
     async def _stored_form(self, data: ModelDictT[Author]) -> ModelDictT[Author]:
