@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from litestar import Litestar
 from litestar.config.app import AppConfig
+from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -24,6 +25,8 @@ from blog.domain.articles.controllers import ArticleController, AuthorArticleCon
 from blog.domain.auth.controllers import AuthController
 from blog.domain.auth.services import LoginThrottle, user_loader
 from blog.domain.authors.controllers import AuthorController
+from blog.domain.realworld.errors import APP_EXCEPTION_HANDLERS
+from blog.domain.realworld.router import realworld_router
 from blog.domain.system.controllers import HealthController
 from blog.errors import problem_details_plugin
 from blog.logs import configure_logging
@@ -43,6 +46,10 @@ an article or an account is changed only by its owner.
 
 Every error is an RFC 9457 problem details document (`application/problem+json`); invalid
 input is a 400 that names each offending field in `invalid_params`.
+
+The same blog is served under `/api` as the RealWorld ("Conduit") API, for its front-ends:
+`Token` authentication, `{"user": ...}` envelopes and `{"errors": ...}` answers there, as its
+specification says.
 """
 
 
@@ -59,8 +66,28 @@ def openapi_config(settings: AppSettings) -> OpenAPIConfig:
             Tag(name="Auth", description="Logging in, and the account a token belongs to."),
             Tag(name="Articles", description="Articles, each written by one author."),
             Tag(name="Health", description="Liveness and database reachability."),
+            *(
+                Tag(name=f"RealWorld: {part}", description=f"The RealWorld API's {part}, under `/api`.")
+                for part in ("users", "profiles", "articles", "comments", "tags")
+            ),
         ],
         use_handler_docstrings=True,
+    )
+
+
+def cors_config(settings: AppSettings) -> CORSConfig | None:
+    """Which browser pages may call the API: ``app.cors_origins`` (none by default).
+
+    A preflight needs no token (the authentication middleware lets ``OPTIONS`` through).
+    """
+    if not settings.cors_origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type"],
+        expose_headers=["Link", "Location", "Retry-After", "X-Request-ID", "X-Total-Count"],
+        max_age=600,
     )
 
 
@@ -113,6 +140,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HealthController,
             MetricsController,
             assets_router(settings.app.docs_path),
+            realworld_router(),
         ],
         plugins=[db.plugin(), problem_details_plugin(), BlogCLIPlugin(settings.database.url)],
         on_app_init=[bearer.on_app_init, outermost_middleware],
@@ -126,6 +154,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=before_request,
         before_send=[stamp_response],
         request_max_body_size=settings.app.max_body_size,
+        cors_config=cors_config(settings.app),
+        exception_handlers=APP_EXCEPTION_HANDLERS,
         # blog.logs configures logging for the whole process; Litestar's own set-up would add
         # a second handler to the root logger, and every line would be written twice.
         logging_config=None,

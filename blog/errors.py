@@ -25,7 +25,7 @@ from litestar.openapi import ResponseSpec
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
 
 from blog.request_context import request_context
-from blog.service import AlreadyTakenError, NotOwnerError
+from blog.service import AlreadyTakenError, NotOwnerError, RuleError
 
 logger = logging.getLogger("blog.errors")
 
@@ -111,13 +111,13 @@ def problem(status: int, detail: str, *, extra: dict[str, Any] | None = None) ->
 
 # msgspec names the offending field as "... - at `$.title`" or "... field `title`".
 _MSGSPEC_FIELD = re.compile(r" - at `\$\.(?P<path>[^`]+)`$|field `(?P<field>[^`]+)`")
-_PATTERN_REASON = "must be non-blank text within the length limit, without control characters"
+PATTERN_REASON = "must be non-blank text within the length limit, without control characters"
 
 
 def _reason(message: str) -> str:
     # A regex is no explanation to a client; the field's documented rule is.
     if "matching regex" in message:
-        return _PATTERN_REASON
+        return PATTERN_REASON
     return _MSGSPEC_FIELD.sub(lambda m: "" if m["path"] else m[0], message)
 
 
@@ -184,6 +184,9 @@ def from_repository_error(exc: RepositoryError) -> ProblemDetailsException:
         return problem(HTTPStatus.NOT_FOUND, str(exc.detail))
     if isinstance(exc, NotOwnerError):
         return problem(HTTPStatus.FORBIDDEN, str(exc.detail))
+    if isinstance(exc, RuleError):
+        refused = [{"name": exc.field, "reason": exc.reason, "source": "path"}]
+        return problem(HTTPStatus.BAD_REQUEST, f"Invalid input: {exc.detail}", extra={"invalid_params": refused})
     if isinstance(exc, AlreadyTakenError):
         taken = [{"name": field, "reason": "is already taken", "source": "body"} for field in exc.fields]
         return problem(HTTPStatus.CONFLICT, str(exc.detail), extra={"invalid_params": taken})
@@ -216,8 +219,7 @@ def _sqlstate_class(exc: BaseException | None) -> str:
 
 
 def _database_unavailable(exc: BaseException) -> bool:
-    cause: BaseException | None = exc
-    while cause is not None:
+    for cause in _causes(exc):
         if isinstance(cause, _UNAVAILABLE):
             return True
         if isinstance(cause, sqlalchemy.exc.DBAPIError):
@@ -225,14 +227,21 @@ def _database_unavailable(exc: BaseException) -> bool:
                 return True
         elif _sqlstate_class(cause) in _UNAVAILABLE_SQLSTATE_CLASSES:
             return True  # the driver's own error, where SQLAlchemy's wrapper did not keep it
-        cause = cause.__cause__
     return False
 
 
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and its chain of causes, each once."""
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and cause not in chain:
+        chain.append(cause)
+        cause = cause.__cause__
+    return chain
+
+
 def _root_cause(exc: BaseException) -> BaseException:
-    while exc.__cause__ is not None:
-        exc = exc.__cause__
-    return exc
+    return _causes(exc)[-1]
 
 
 def from_unexpected_error(exc: Exception) -> ProblemDetailsException:
@@ -249,6 +258,21 @@ def from_unexpected_error(exc: Exception) -> ProblemDetailsException:
         return unavailable
     logger.error("unhandled error", exc_info=exc)
     return problem(HTTPStatus.INTERNAL_SERVER_ERROR, INTERNAL_DETAIL)
+
+
+def problem_for(exc: Exception) -> ProblemDetailsException:
+    """The problem details ``exc`` is answered with: the converter the plugin would choose.
+
+    For error handlers that answer in another shape (the RealWorld API's ``{"errors": ...}``)
+    on top of the same decisions: status, headers, the fields named, what is logged.
+    """
+    if isinstance(exc, ProblemDetailsException):
+        return exc
+    if isinstance(exc, HTTPException):
+        return from_http_exception(exc)
+    if isinstance(exc, RepositoryError):
+        return from_repository_error(exc)
+    return from_unexpected_error(exc)
 
 
 def problem_details_plugin() -> ProblemDetailsPlugin:

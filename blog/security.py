@@ -18,7 +18,7 @@ import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 import anyio
@@ -30,6 +30,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.middleware.authentication import AuthenticationResult
 from litestar.openapi.spec import Components, OAuthFlows, SecurityRequirement, SecurityScheme
 from litestar.security.jwt import JWTCookieAuthenticationMiddleware, OAuth2PasswordBearerAuth, Token
+from litestar.types import Receive, Scope, Send
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
@@ -45,6 +46,7 @@ PUBLIC: dict[str, Any] = {"exclude_from_auth": True}
 """A handler's ``opt`` when it needs no token."""
 SECURED: list[SecurityRequirement] = [{SCHEME: []}]
 """A protected handler's ``security``: the OpenAPI document then says it takes a token."""
+SEND_A_TOKEN = "Send the token as `Authorization: Bearer <token>`."
 AUTHORIZATION_SCHEMES = frozenset({"bearer", "token"})
 """``Authorization: Bearer <token>``, or ``Token <token>`` as RealWorld clients send it."""
 
@@ -88,6 +90,18 @@ async def verify_password(password: str, password_hash: str | None) -> bool:
     return matched and password_hash is not None
 
 
+class TokenMissingError(NotAuthorizedException):
+    """No token at all (as opposed to one that is invalid): RealWorld clients are told which."""
+
+
+def sent_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The token in the ``Authorization`` header, in either scheme; ``None`` if there is none."""
+    scheme, _, token = connection.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() not in AUTHORIZATION_SCHEMES or not token.strip():
+        return None
+    return token.strip()
+
+
 class BearerTokenMiddleware(JWTCookieAuthenticationMiddleware):
     """Litestar's JWT middleware, reading the ``Authorization`` header only, in either scheme.
 
@@ -96,10 +110,10 @@ class BearerTokenMiddleware(JWTCookieAuthenticationMiddleware):
     """
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
-        scheme, _, token = connection.headers.get(self.auth_header, "").partition(" ")
-        if scheme.lower() not in AUTHORIZATION_SCHEMES or not token.strip():
-            raise NotAuthorizedException("Send the token as `Authorization: Bearer <token>`.")
-        return await self.authenticate_token(encoded_token=token.strip(), connection=connection)
+        token = sent_token(connection)
+        if token is None:
+            raise TokenMissingError(SEND_A_TOKEN)
+        return await self.authenticate_token(encoded_token=token, connection=connection)
 
 
 @dataclass
@@ -136,12 +150,35 @@ class BearerAuth(OAuth2PasswordBearerAuth[Any, AccessToken]):
         scheme = SecurityScheme(type="oauth2", description=self.description, flows=OAuthFlows(password=self.oauth_flow))
         return Components(security_schemes={self.openapi_security_scheme_name: scheme})
 
+    async def reader(self, connection: ASGIConnection[Any, Any, Any, Any]) -> Any | None:
+        """Whoever a public route's caller is: ``None`` without a token, the user with a valid one.
+
+        A token that is sent must be valid (a 401 otherwise), exactly as the middleware
+        checks it on protected routes: the same middleware does the checking.
+        """
+        if sent_token(connection) is None:
+            return None
+        return (await self._authenticator.authenticate_request(connection)).user
+
+    @cached_property
+    def _authenticator(self) -> BearerTokenMiddleware:
+        authenticator = self.middleware(_not_an_app)
+        if not isinstance(authenticator, BearerTokenMiddleware):  # pragma: no cover - set in bearer_auth
+            raise TypeError(authenticator)
+        return authenticator
+
     def issue(self, author_id: int) -> tuple[str, int]:
         """A new token for ``author_id``, and the seconds it is valid for."""
         lifetime = self.default_token_expiration
         now = datetime.now(UTC).replace(microsecond=0)  # one instant for `iat` and `exp`
         token = AccessToken(sub=str(author_id), iat=now, exp=now + lifetime, jti=uuid.uuid4().hex)
         return token.encode(self.token_secret, self.algorithm), int(lifetime.total_seconds())
+
+
+async def _not_an_app(scope: Scope, receive: Receive, send: Send) -> None:  # pragma: no cover
+    # The middleware behind ``BearerAuth.reader`` checks tokens; it never passes a request on.
+    msg = "BearerAuth.reader authenticates only"
+    raise RuntimeError(msg)
 
 
 def signing_key(settings: AuthSettings) -> str:

@@ -12,7 +12,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_origin
 
 import msgspec
 from sqlalchemy import make_url
@@ -49,6 +49,9 @@ class AppSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     log_format: Literal["auto", "json", "console"] = "auto"
     """``json``: one JSON object a line; ``console``: coloured, for people; ``auto``: ``console``
     when stderr is a terminal, ``json`` otherwise."""
+    cors_origins: list[str] = msgspec.field(default_factory=list)
+    """Origins whose pages may call the API from a browser (``https://app.example``); none by
+    default. In the environment: ``APP_CORS_ORIGINS=https://a.example,https://b.example``."""
 
 
 class DatabaseSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -119,8 +122,11 @@ def _apply_environment(settings: Settings, environ: Mapping[str, str]) -> Settin
             variable = f"{section_field.name}_{key.name}".upper()
             if variable not in environ:
                 continue
+            value: object = environ[variable]
+            if get_origin(key.type) is list:  # a list is written comma-separated
+                value = [item.strip() for item in environ[variable].split(",") if item.strip()]
             try:
-                changes[key.name] = msgspec.convert(environ[variable], key.type, strict=False)
+                changes[key.name] = msgspec.convert(value, key.type, strict=False)
             except msgspec.ValidationError as exc:
                 # The value is not repeated: it could be a secret.
                 msg = f"environment variable {variable}: {exc}"

@@ -177,3 +177,44 @@ async def test_connections_terminated_under_load_give_only_2xx_and_503(database_
         stored = set((await connection.execute(text("SELECT id FROM article"))).scalars())
     assert set(created) <= stored, "an acknowledged write was lost"
     await empty_tables(engine)
+
+
+async def test_a_locked_table_is_503_under_api_too(
+    timeout_client: AsyncTestClient[Litestar], database_url: str, engine: AsyncEngine
+) -> None:
+    """The RealWorld API answers the same 503, in its own shape."""
+    client = timeout_client
+    author = await sign_up(client)
+    token = {"Authorization": f"Token {author.token}"}
+    slug = (await create_article(client, author))["slug"]
+    write = {"article": {"title": "T", "description": "D", "body": "B"}}
+    requests = {
+        "author": [
+            ("GET", "/api/user", None),
+            ("POST", "/api/users", {"user": {"username": "lost", "email": "lost@example.com", "password": PASSWORD}}),
+            ("POST", "/api/users/login", {"user": {"email": "ada@example.com", "password": PASSWORD}}),
+            ("GET", "/api/profiles/ada", None),
+            ("POST", "/api/profiles/ada/follow", None),
+        ],
+        "article": [
+            ("GET", "/api/articles", None),
+            ("GET", "/api/articles/feed", None),
+            ("GET", f"/api/articles/{slug}", None),
+            ("POST", "/api/articles", write),
+            ("PUT", f"/api/articles/{slug}", write),
+            ("DELETE", f"/api/articles/{slug}", None),
+            ("POST", f"/api/articles/{slug}/favorite", None),
+            ("GET", f"/api/articles/{slug}/comments", None),
+            ("POST", f"/api/articles/{slug}/comments", {"comment": {"body": "B"}}),
+        ],
+        "tag": [("GET", "/api/tags", None)],
+    }
+    for table, attempts in requests.items():
+        async with locked(database_url, table):
+            for method, path, body in attempts:
+                response = await client.request(method, path, json=body, headers=token)
+                assert response.status_code == 503, (method, path, response.text)
+                assert list(response.json()["errors"]) == ["request"], (method, path)
+                assert response.headers["retry-after"] == "1", (method, path)
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM article"))).scalar_one() == 1

@@ -6,7 +6,12 @@ phase against it: the schema's examples, boundary values of every field and para
 ``Location`` header (``stateful``), with a fresh account's token so that writes are fuzzed
 too. ``--checks all`` fails the run on any 5xx, a response
 that does not match the documented schema, status or media type, a schema-valid request
-that is rejected, or an invalid one that is accepted.
+that is rejected, or an invalid one that is accepted. ``tests/schemathesis.toml`` holds the
+per-operation settings.
+
+The run takes a minute or two, nearly all of it Schemathesis making up requests; so when this
+test is selected it starts as soon as the tests are collected (``tests/conftest.py``) and runs
+beside the others, and the test itself waits for its verdict.
 
 The seed is fixed so that CI is repeatable; ``FUZZ_SEED`` and ``FUZZ_MAX_EXAMPLES`` widen
 the search (``FUZZ_SEED=random`` draws a new seed, which Schemathesis prints).
@@ -15,10 +20,12 @@ the search (``FUZZ_SEED=random`` draws a new seed, which Schemathesis prints).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import httpx
@@ -30,6 +37,7 @@ from tests.helpers import PASSWORD, free_port
 
 DEFAULT_SEED = "20261125"
 DEFAULT_MAX_EXAMPLES = "30"
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 
 def fresh_token(base_url: str) -> str:
@@ -41,10 +49,11 @@ def fresh_token(base_url: str) -> str:
         return str(login.json()["access_token"])
 
 
-def schemathesis(base_url: str) -> subprocess.CompletedProcess[str]:
+def schemathesis_command(base_url: str) -> list[str]:
     seed = os.environ.get("FUZZ_SEED", DEFAULT_SEED)
-    command = [
+    return [
         str(Path(sys.executable).with_name("schemathesis")),
+        f"--config-file={CONFIG}",
         "run",
         f"{base_url}/docs/openapi.json",
         f"--header=Authorization: Bearer {fresh_token(base_url)}",
@@ -56,21 +65,51 @@ def schemathesis(base_url: str) -> subprocess.CompletedProcess[str]:
         "--output-sanitize=false",
         "--no-color",
     ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+
+
+class FuzzRun:
+    """One Schemathesis run against a served app on its own database, in the background."""
+
+    def __init__(self) -> None:
+        self.url = asyncio.run(create_postgres_database())  # skips (or fails, under CI) without PostgreSQL
+        self._stack = contextlib.ExitStack()
+        self._stack.callback(lambda: asyncio.run(drop_postgres_database(self.url)))
+        migrate(self.url)
+        port = free_port()
+        self._stack.enter_context(app_server(self.url, port))
+        self.output = self._stack.enter_context(tempfile.TemporaryFile(mode="w+"))  # noqa: SIM115 - the stack closes it
+        self.process = subprocess.Popen(
+            schemathesis_command(f"http://127.0.0.1:{port}"), stdout=self.output, stderr=subprocess.STDOUT, text=True
+        )
+        self._stack.callback(self._stop)
+
+    def _stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def verdict(self, timeout: float = 900) -> tuple[int, str]:
+        """Schemathesis's exit status and report, once it is done."""
+        status = self.process.wait(timeout)
+        self.output.seek(0)
+        return status, self.output.read()
+
+    def close(self) -> None:
+        self._stack.close()
 
 
 @pytest.mark.postgres
-async def test_api_matches_its_openapi_document_under_fuzzing() -> None:
-    url = await create_postgres_database()
+def test_api_matches_its_openapi_document_under_fuzzing(request: pytest.FixtureRequest) -> None:
+    run = request.config.stash.get(FUZZ_RUN, None) or FuzzRun()
     try:
-        await asyncio.to_thread(migrate, url)
-        port = free_port()
-        with app_server(url, port):
-            result = await asyncio.to_thread(schemathesis, f"http://127.0.0.1:{port}")
+        status, report = run.verdict()
     finally:
-        await drop_postgres_database(url)
-    report = result.stdout + result.stderr
-    assert result.returncode == 0, report
+        run.close()
+    assert status == 0, report
     cases = re.search(r"(\d+) generated", report)
     assert cases, report  # it really ran
     print(f"\nschemathesis: {cases.group(1)} test cases, no failure")
+
+
+FUZZ_RUN = pytest.StashKey[FuzzRun]()
+"""The run started early (``tests/conftest.py``), if it was."""

@@ -78,3 +78,13 @@ def test_a_relative_sqlite_path_is_relative_to_its_file_but_not_in_the_environme
     assert load_settings(path, environ={}).database.url == f"sqlite+aiosqlite:///{tmp_path.resolve()}/data/b.sqlite3"
     given = {"DATABASE_URL": "sqlite+aiosqlite:///here.sqlite3"}
     assert load_settings(path, environ=given).database.url == "sqlite+aiosqlite:///here.sqlite3"
+
+
+def test_cors_origins_come_from_the_file_or_a_comma_separated_variable(tmp_path: Path) -> None:
+    assert load_settings(tmp_path / "absent.toml", environ={}).app.cors_origins == []
+    path = tmp_path / "cors.toml"
+    path.write_text('[app]\ncors_origins = ["http://a.example"]\n')
+    assert load_settings(path, environ={}).app.cors_origins == ["http://a.example"]
+    environ = {"APP_CORS_ORIGINS": "http://a.example, https://b.example:8443,"}
+    assert load_settings(path, environ=environ).app.cors_origins == ["http://a.example", "https://b.example:8443"]
+    assert load_settings(path, environ={"APP_CORS_ORIGINS": ""}).app.cors_origins == []

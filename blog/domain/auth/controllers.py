@@ -8,7 +8,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotAuthorizedException, ValidationException
+from litestar.exceptions import ValidationException
 from litestar.params import SkipValidation
 from litestar.security.jwt import Token
 from litestar.status_codes import HTTP_200_OK
@@ -23,7 +23,6 @@ from blog.security import PUBLIC, SECURED, BearerAuth
 from blog.service import read_provider
 from blog.validation import body_errors
 
-WRONG_CREDENTIALS = "Wrong username, e-mail address or password."
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -77,8 +76,6 @@ class AuthController(Controller):
         login = await _token_request(request)
         address = request.client.host if request.client else "unknown"
         author = await log_in(authors, login_throttle, login.username, login.password, address)
-        if author is None:
-            raise NotAuthorizedException(WRONG_CREDENTIALS)
         token, lifetime = bearer.issue(author.id)
         return Response(TokenResponse(access_token=token, token_type="bearer", expires_in=lifetime), headers=NO_STORE)
 

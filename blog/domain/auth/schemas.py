@@ -16,9 +16,15 @@ from litestar.openapi.spec import (
     Schema,
 )
 
+from blog.fields import END, NO_CONTROL
 from blog.validation import BodyField, struct_fields
 
-Login = Annotated[str, msgspec.Meta(min_length=1, max_length=254, description="A username or an e-mail address.")]
+LOGIN_PATTERN = rf"^{NO_CONTROL}*{END}"
+"""No control characters: a login is compared with stored names (PostgreSQL refuses a NUL)."""
+Login = Annotated[
+    str,
+    msgspec.Meta(min_length=1, max_length=254, pattern=LOGIN_PATTERN, description="A username or an e-mail address."),
+]
 Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 Optional = Annotated[str | None, msgspec.Meta(description="Accepted, as RFC 6749 allows; not used.")]
 
@@ -59,7 +65,11 @@ class TokenOperation(Operation):
         properties: dict[str, Reference | Schema] = {
             "grant_type": Schema(type=OpenAPIType.STRING, enum=["password"], description="`password` (the default)."),
             "username": Schema(
-                type=OpenAPIType.STRING, min_length=1, max_length=254, description="A username or an e-mail address."
+                type=OpenAPIType.STRING,
+                min_length=1,
+                max_length=254,
+                pattern=LOGIN_PATTERN,
+                description="A username or an e-mail address.",
             ),
             "password": Schema(type=OpenAPIType.STRING, min_length=1, max_length=256),
             **{

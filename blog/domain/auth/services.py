@@ -11,7 +11,7 @@ from typing import Any
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar.connection import ASGIConnection
-from litestar.exceptions import TooManyRequestsException
+from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from litestar.security.jwt import Token
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
@@ -99,16 +99,22 @@ class LoginThrottle:
             await self.store.delete_expired()
 
 
-async def log_in(
-    authors: AuthorService, throttle: LoginThrottle, login: str, password: str, address: str
-) -> Author | None:
+class WrongCredentialsError(NotAuthorizedException):
+    """No account has this login and password: one answer whichever was wrong (a 401)."""
+
+
+WRONG_CREDENTIALS = "Wrong username, e-mail address or password."
+
+
+async def log_in(authors: AuthorService, throttle: LoginThrottle, login: str, password: str, address: str) -> Author:
     """The account ``login`` (a username or an e-mail address) names, if ``password`` is its
-    password; ``None`` otherwise. Failed attempts are throttled (a 429 when there were too many)."""
+    password; ``WrongCredentialsError`` otherwise. Failed attempts are throttled (a 429 when
+    there were too many)."""
     author = await authors.find_by_login(login)
     account = f"id:{author.id}" if author else f"login:{login.lower()}"
     await throttle.admit(account, address)
-    if not await authors.password_matches(author, password):
-        return None
+    if author is None or not await authors.password_matches(author, password):
+        raise WrongCredentialsError(WRONG_CREDENTIALS)
     await throttle.forgive(account, address)
     return author
 
