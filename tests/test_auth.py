@@ -31,6 +31,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
+from blog import security
 from blog.app import create_app
 from blog.domain.authors.models import Author
 from blog.settings import AuthSettings, Settings, SettingsError, load_settings
@@ -535,15 +536,32 @@ async def test_token_lifetime_is_a_setting(app: Any, database_url: str) -> None:
 
 
 @ONE_BACKEND
-async def test_a_wrong_password_and_an_unknown_user_get_the_same_401(client: AsyncTestClient) -> None:
+async def test_a_wrong_password_and_an_unknown_user_get_the_same_401(
+    client: AsyncTestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await sign_up(client, "ada")
+    # Each attempt must cost one Argon2 verification, an unknown user's too (against a dummy
+    # hash): counted, not timed.
+    verified: list[str] = []
+    verify = security.passwords.verify
+
+    def counting_verify(password: str, password_hash: str) -> bool:
+        verified.append(password_hash)
+        return verify(password, password_hash)
+
+    monkeypatch.setattr(security.passwords, "verify", counting_verify)
     wrong = "Tr0ub4dor&3 is not it"
-    answers = [
-        await client.post("/auth/token", json={"username": "ada", "password": wrong}),
-        await client.post("/auth/token", data={"username": "ada@example.com", "password": wrong}),
-        await client.post("/auth/token", json={"username": "nobody", "password": PASSWORD}),
-        await client.post("/auth/token", data={"username": "nobody@example.com", "password": wrong}),
-    ]
+    answers = []
+    for attempt in (
+        {"json": {"username": "ada", "password": wrong}},
+        {"data": {"username": "ada@example.com", "password": wrong}},
+        {"json": {"username": "nobody", "password": PASSWORD}},
+        {"data": {"username": "nobody@example.com", "password": wrong}},
+    ):
+        before = len(verified)
+        answers.append(await client.post("/auth/token", **attempt))
+        assert len(verified) == before + 1, attempt
+        assert verified[-1].startswith("$argon2id$")
     for response in answers:
         assert_problem(response, 401)
         assert response.headers["www-authenticate"] == "Bearer"

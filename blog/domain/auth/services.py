@@ -113,7 +113,10 @@ async def log_in(authors: AuthorService, throttle: LoginThrottle, login: str, pa
     author = await authors.find_by_login(login)
     account = f"id:{author.id}" if author else f"login:{login.lower()}"
     await throttle.admit(account, address)
-    if author is None or not await authors.password_matches(author, password):
+    # Checked even for an unknown login (against a dummy hash): both cost one Argon2 verification,
+    # so the time of the answer does not tell which usernames exist.
+    matched = await authors.password_matches(author, password)
+    if author is None or not matched:
         raise WrongCredentialsError(WRONG_CREDENTIALS)
     await throttle.forgive(account, address)
     return author
