@@ -10,8 +10,9 @@ reachable server the PostgreSQL tests are skipped with the reason, except under
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -175,17 +176,54 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start the Schemathesis run now if it is to run: it then takes no time of its own."""
-    if any(item.nodeid.startswith("tests/test_schema_fuzz.py") for item in session.items):
-        from tests.test_schema_fuzz import FUZZ_RUN, FuzzRun
+    """Start the Schemathesis run now if it is to run here: it then takes no time of its own."""
+    if not hasattr(session.config, "workerinput"):  # under pytest-xdist, the controller starts it
+        _start_fuzzing(session.config, [item.nodeid for item in session.items])
 
-        with contextlib.suppress(pytest.skip.Exception):  # no PostgreSQL: the test itself says so
-            session.config.stash[FUZZ_RUN] = FuzzRun()
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    """Under pytest-xdist: the controller starts the run as soon as a worker has collected it."""
+    _start_fuzzing(node.config, ids)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Under pytest-xdist: tell each worker where the run writes its verdict."""
+    from tests.test_schema_fuzz import FUZZ_DIRECTORY
+
+    node.workerinput[FUZZ_DIRECTORY] = str(_fuzz_directory(node.config))
+
+
+def _fuzz_directory(config: pytest.Config) -> Path:
+    from tests.test_schema_fuzz import FUZZ_DIRECTORY_KEY
+
+    if FUZZ_DIRECTORY_KEY not in config.stash:
+        config.stash[FUZZ_DIRECTORY_KEY] = Path(tempfile.mkdtemp(prefix="blog-fuzz-"))
+    return config.stash[FUZZ_DIRECTORY_KEY]
+
+
+def _start_fuzzing(config: pytest.Config, ids: list[str]) -> None:
+    from tests.test_schema_fuzz import FUZZ_RUN, FuzzRun, finished, record_outcome
+
+    directory = _fuzz_directory(config)
+    if FUZZ_RUN in config.stash or finished(directory):
+        return
+    if not any(nodeid.startswith("tests/test_schema_fuzz.py") for nodeid in ids):
+        return
+    try:
+        config.stash[FUZZ_RUN] = FuzzRun(directory)
+    except pytest.skip.Exception as skip:  # no PostgreSQL: the test skips, saying so
+        record_outcome(directory, "skip", str(skip))
+    except (pytest.fail.Exception, Exception) as failure:  # noqa: BLE001 - the test fails, saying why
+        record_outcome(directory, "fail", f"Schemathesis could not start: {failure!r}")
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Stop an early Schemathesis run whose test did not run (an interrupted session)."""
-    from tests.test_schema_fuzz import FUZZ_RUN
+    """Stop the early Schemathesis run (it is done, unless the session was interrupted)."""
+    from tests.test_schema_fuzz import FUZZ_DIRECTORY_KEY, FUZZ_RUN
 
     if (run := session.config.stash.get(FUZZ_RUN, None)) is not None:
         run.close()
+    if (directory := session.config.stash.get(FUZZ_DIRECTORY_KEY, None)) is not None:
+        shutil.rmtree(directory, ignore_errors=True)
