@@ -6,13 +6,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import jwt
 from alembic import command
 
 from blog import postgres
@@ -23,6 +27,19 @@ ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 BENCH_SECRET = "the benchmarks' token key, 32 bytes or more"
 """``AUTH_SECRET`` of the servers started here, so that every worker takes the same tokens."""
+
+
+def tokens(count: int, authors: int) -> list[str]:
+    """Tokens for ``count`` of the first ``authors`` authors, as the app issues them (``BENCH_SECRET``)."""
+    now = datetime.now(UTC)
+    return [
+        jwt.encode(
+            {"sub": str(author), "iat": now, "exp": now + timedelta(hours=2), "jti": uuid.uuid4().hex},
+            BENCH_SECRET,
+            algorithm="HS256",
+        )
+        for author in random.Random(count).sample(range(1, authors + 1), count)
+    ]
 
 
 def prepare_database(name: str, authors: int, articles: int, *, reuse: bool) -> str:
@@ -43,8 +60,14 @@ def prepare_database(name: str, authors: int, articles: int, *, reuse: bool) -> 
 
 @contextlib.contextmanager
 def serve(argv: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    """Run a server process until it answers on ``port``; stop it afterwards."""
-    process = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL)
+    """Run a server process until it answers on ``port``; stop it afterwards.
+
+    Its output is discarded: the app still formats and writes its per-request log line, as in
+    production, but millions of them would drown the figures. A server that does not start
+    is named, to be run by hand.
+    """
+    environment = {**os.environ, **(env or {})}
+    process = subprocess.Popen(argv, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -53,7 +76,7 @@ def serve(argv: list[str], port: int, env: dict[str, str] | None = None) -> Iter
                 break
             except httpx.HTTPError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"server {argv} did not start") from None
+                    raise RuntimeError(f"server did not start; run it by hand to see why: {' '.join(argv)}") from None
                 time.sleep(0.2)
         yield process
     finally:

@@ -1,5 +1,8 @@
 """The reference floor: the benchmark's reads answered with no framework and no ORM.
 
+The same rows as the app's answers (an article with its tags, in a second statement as the
+app reads them; an author without the e-mail address), in the same JSON.
+
 A bare ASGI app on asyncpg (a connection pool; each query is prepared once per connection
 by asyncpg's statement cache) and msgspec, served by
 the same uvicorn as the app: ``uvicorn bench.floor:app``. It is what one Python process can
@@ -14,11 +17,15 @@ from typing import Any
 import asyncpg
 import msgspec
 
-COLUMNS = "id, title, content, author_id, created_at, updated_at"
+COLUMNS = "id, slug, title, description, content, author_id, favorites_count, created_at, updated_at"
 QUERIES = {
     "article": f"SELECT {COLUMNS} FROM article WHERE id = $1",
     "articles": f"SELECT {COLUMNS} FROM article ORDER BY created_at DESC, id DESC LIMIT 20",
-    "author": "SELECT id, first_name, last_name, created_at, updated_at FROM author WHERE id = $1",
+    "author": "SELECT id, username, first_name, last_name, bio, image, created_at, updated_at "
+    "FROM author WHERE id = $1",
+    # An article's tags, in order: the second statement of every article read, as in the app.
+    "tags": "SELECT article_tag.article_id, tag.name FROM article_tag JOIN tag ON tag.id = article_tag.tag_id "
+    "WHERE article_tag.article_id = ANY($1::bigint[]) ORDER BY article_tag.position",
 }
 JSON = [(b"content-type", b"application/json")]
 pool: asyncpg.Pool | None = None
@@ -27,6 +34,13 @@ pool: asyncpg.Pool | None = None
 async def _answer(send: Any, status: int, body: bytes) -> None:
     await send({"type": "http.response.start", "status": status, "headers": JSON})
     await send({"type": "http.response.body", "body": body})
+
+
+async def _with_tags(connection: asyncpg.Connection, articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    tags: dict[int, list[str]] = {article["id"]: [] for article in articles}
+    for row in await connection.fetch(QUERIES["tags"], list(tags)):
+        tags[row["article_id"]].append(row["name"])
+    return [{**article, "tags": tags[article["id"]]} for article in articles]
 
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -43,11 +57,14 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     parts = scope["path"].strip("/").split("/")
     async with pool.acquire() as connection:
         if parts == ["articles"]:
-            rows = await connection.fetch(QUERIES["articles"])
-            await _answer(send, 200, msgspec.json.encode([dict(row) for row in rows]))
+            articles = await _with_tags(connection, [dict(row) for row in await connection.fetch(QUERIES["articles"])])
+            await _answer(send, 200, msgspec.json.encode(articles))
             return
         if len(parts) == 2 and parts[0] in ("articles", "authors") and parts[1].isdigit():
             row = await connection.fetchrow(QUERIES[parts[0][:-1]], int(parts[1]))
-            await _answer(send, 200 if row else 404, msgspec.json.encode(dict(row) if row else {}))
+            found = [dict(row)] if row else []
+            if found and parts[0] == "articles":
+                found = await _with_tags(connection, found)
+            await _answer(send, 200 if found else 404, msgspec.json.encode(found[0] if found else {}))
             return
         await _answer(send, 200, b'{"status":"ok"}')  # /healthcheck, for the benchmark's start-up wait

@@ -33,7 +33,7 @@ from litestar import Litestar, Response, get
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bench.common import app_server, asgi_server, prepare_database
-from bench.throughput import ARTICLES, AUTHORS, SCRIPTS, floor_server, load_options, wrk
+from bench.throughput import ARTICLES, AUTHORS, floor_server, load_options, scripts, wrk
 from blog import postgres
 from blog.asgi import freeze_long_lived_objects
 from blog.database import database
@@ -110,7 +110,7 @@ def main() -> None:
     rps: dict[str, list[float]] = {rung: [] for rung in RUNGS}
     with tempfile.TemporaryDirectory() as directory:
         script = Path(directory) / "read.lua"
-        script.write_text(SCRIPTS[ENDPOINT])
+        script.write_text(scripts(tokens=[])[ENDPOINT])
         for run in range(args.runs):
             print(f"run {run + 1} of {args.runs}")
             for rung in RUNGS:

@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 
 from bench.common import app_server, prepare_database
-from bench.throughput import ARTICLES, AUTHORS, SCRIPTS, Result, wrk
+from bench.throughput import ARTICLES, AUTHORS, Result, scripts, wrk
 
 PORT = 8768
 ENDPOINT = "GET /articles/{id}"
@@ -91,7 +91,7 @@ def main() -> None:
     # No throttling here: the clients know the password, and a benchmark is no brute force.
     with tempfile.TemporaryDirectory() as directory, app_server(database, PORT, env={"AUTH_LOGIN_ATTEMPTS": "1000000"}):
         script = Path(directory) / "read.lua"
-        script.write_text(SCRIPTS[ENDPOINT])
+        script.write_text(scripts(tokens=[])[ENDPOINT])
         sign_up(base_url)
         wrk(PORT, script, 3, args.connections)  # warm-up
         for number in range(args.rounds):

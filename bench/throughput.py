@@ -26,7 +26,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import SERVERS, app_server, asgi_server, prepare_database
+from bench.common import SERVERS, app_server, asgi_server, prepare_database, tokens
 from blog import postgres
 
 AUTHORS = 10_000
@@ -39,19 +39,39 @@ local counter = 0
 function setup(thread) counter = counter + 1; thread:set("seed", counter) end
 function init(args) math.randomseed(seed * 7919) end
 """
-SCRIPTS = {
-    "GET /articles/{id}": _RANDOM + f'request = function() return wrk.format("GET", "/articles/" .. '
-    f"math.random(1, {ARTICLES})) end",
-    "GET /articles": 'request = function() return wrk.format("GET", "/articles") end',
-    "GET /authors/{id}": _RANDOM + f'request = function() return wrk.format("GET", "/authors/" .. '
-    f"math.random(1, {AUTHORS})) end",
-    "POST /articles": _RANDOM
-    + 'request = function() return wrk.format("POST", "/articles", {["Content-Type"] = "application/json"}, '
-    + f'\'{{"title": "Benchmarked", "content": "A body.", "author_id": \' .. math.random(1, {AUTHORS}) '
-    + "..  '}') end",
-}
+
+
+def scripts(tokens: list[str]) -> dict[str, str]:
+    """Each endpoint's wrk script; writes and logged-in reads take one of ``tokens`` at random."""
+    token_table = "local tokens = {" + ", ".join(f'"{token}"' for token in tokens) + "}\n"
+    as_reader = 'local function reader() return {["Authorization"] = "Token " .. tokens[math.random(#tokens)]} end\n'
+    header = _RANDOM + token_table + as_reader
+    return {
+        "GET /articles/{id}": header + f'request = function() return wrk.format("GET", "/articles/" .. '
+        f"math.random(1, {ARTICLES})) end",
+        "GET /articles": 'request = function() return wrk.format("GET", "/articles") end',
+        "GET /api/articles": 'request = function() return wrk.format("GET", "/api/articles") end',
+        "GET /api/articles +token": header
+        + 'request = function() return wrk.format("GET", "/api/articles", reader()) end',
+        "GET /authors/{id}": header + f'request = function() return wrk.format("GET", "/authors/" .. '
+        f"math.random(1, {AUTHORS})) end",
+        "POST /articles": header
+        + 'request = function() local headers = reader(); headers["Content-Type"] = "application/json"; '
+        + 'return wrk.format("POST", "/articles", headers, \'{"title": "Benchmarked", "content": "A body."}\') end',
+    }
+
+
 READS = ("GET /articles/{id}", "GET /articles", "GET /authors/{id}")
-FLOOR_OF = {"POST /articles": "GET /articles/{id}"}  # a write is compared with the floor's read
+"""What the floor serves: the same rows, read by the bare driver."""
+FLOOR_OF = {
+    "POST /articles": "GET /articles/{id}",  # a write is compared with the floor's read
+    # RealWorld's page (tags, author, and for a reader `favorited` and `following`) with the
+    # floor's plain page of 20 articles.
+    "GET /api/articles": "GET /articles",
+    "GET /api/articles +token": "GET /articles",
+}
+READERS = 200
+"""Authors the logged-in requests are made as (each follows and favourites some others)."""
 
 
 @dataclass
@@ -103,12 +123,12 @@ class Run:
     """Per server, MiB."""
 
 
-def run_once(database: str, server: str, scripts: dict[str, Path], args: argparse.Namespace) -> Run:
+def run_once(database: str, server: str, files: dict[str, Path], args: argparse.Namespace) -> Run:
     run = Run(results={"floor": {}, "app": {}}, peak_rss={})
     starts = {"floor": floor_server, "app": lambda db, port, server: app_server(db, port, server=server)}
     for name, port in (("floor", FLOOR_PORT), ("app", APP_PORT)):
         with starts[name](database, port, server) as process:
-            for endpoint, script in scripts.items():
+            for endpoint, script in files.items():
                 if name == "floor" and endpoint not in READS:
                     continue
                 wrk(port, script, args.warmup, args.connections)
@@ -141,15 +161,15 @@ def main() -> None:
 
     database = prepare_database("bench_throughput", AUTHORS, ARTICLES, reuse=args.reuse)
     with tempfile.TemporaryDirectory() as directory:
-        scripts = {}
-        for number, (endpoint, lua) in enumerate(SCRIPTS.items()):
-            scripts[endpoint] = Path(directory) / f"{number}.lua"
-            scripts[endpoint].write_text(lua)
+        files = {}
+        for number, (endpoint, lua) in enumerate(scripts(tokens(READERS, AUTHORS)).items()):
+            files[endpoint] = Path(directory) / f"{number}.lua"
+            files[endpoint].write_text(lua)
         runs: dict[str, list[Run]] = {server: [] for server in args.servers}
         for run in range(args.runs):
             print(f"run {run + 1} of {args.runs}")
             for server in args.servers:
-                runs[server].append(run_once(database, server, scripts, args))
+                runs[server].append(run_once(database, server, files, args))
     for server, server_runs in runs.items():
         report(server, server_runs, args)
 
@@ -159,11 +179,11 @@ def report(server: str, runs: list[Run], args: argparse.Namespace) -> None:
         return float(statistics.median(getattr(run.results[role][endpoint], field) for run in runs))
 
     print(f"\n{server}: medians of {len(runs)} runs; {args.duration} s per endpoint, {args.connections} connections")
-    print(f"{'endpoint':<20}{'app req/s':>10}{'p50 ms':>8}{'p99 ms':>8}{'errors':>7}   ", end="")
+    print(f"{'endpoint':<26}{'app req/s':>10}{'p50 ms':>8}{'p99 ms':>8}{'errors':>7}   ", end="")
     print(f"{'floor req/s':>11}{'p50 ms':>8}{'p99 ms':>8}{'app/floor':>10}")
-    for endpoint in SCRIPTS:
+    for endpoint in runs[0].results["app"]:
         app = [median("app", endpoint, field) for field in ("rps", "p50", "p99", "errors")]
-        line = f"{endpoint:<20}{app[0]:>10.0f}{app[1]:>8.2f}{app[2]:>8.2f}{app[3]:>7.0f}   "
+        line = f"{endpoint:<26}{app[0]:>10.0f}{app[1]:>8.2f}{app[2]:>8.2f}{app[3]:>7.0f}   "
         reference = FLOOR_OF.get(endpoint, endpoint)
         floor = [median("floor", reference, field) for field in ("rps", "p50", "p99")]
         shown = floor if endpoint in READS else [floor[0], float("nan"), float("nan")]
