@@ -111,3 +111,44 @@ async def _race_patches_against_deletion(client: httpx.AsyncClient, engine: Asyn
     assert set(statuses) <= {200, 204, 404}, Counter(statuses)
     assert await _orphans(engine) == 0
     assert (await client.get(f"/articles/{article_id}")).status_code == 404
+
+
+@pytest.mark.parametrize("delete_after", [0, 25, 49])
+async def test_realworld_comments_racing_the_articles_deletion(
+    app: Litestar, engine: AsyncEngine, delete_after: int
+) -> None:
+    """Comments in flight while the article is deleted: each answer is one the operation
+    documents (a comment that passed the article's lookup meets the foreign key: 409), in
+    RealWorld's shape, and no comment outlives the article."""
+    async with concurrent_client(app) as client:
+        author = await sign_up(client, "ada")
+        reader = await sign_up(client, "grace")
+        created = await client.post(
+            "/api/articles",
+            json={"article": {"title": "Race", "description": "Who wins?", "body": "A body."}},
+            headers=author.headers,
+        )
+        assert created.status_code == 201, created.text
+        slug = created.json()["article"]["slug"]
+        documented = (await client.get("/docs/openapi.json")).json()["paths"]["/api/articles/{slug}/comments"]["post"]
+
+        async def comment() -> int:
+            body = {"comment": {"body": "First!"}}
+            response = await client.post(f"/api/articles/{slug}/comments", json=body, headers=reader.headers)
+            assert str(response.status_code) in documented["responses"], (response.status_code, response.text)
+            if response.status_code >= 400:
+                assert set(response.json()) == {"errors"}, response.text
+            return response.status_code
+
+        async def delete() -> int:
+            return (await client.delete(f"/api/articles/{slug}", headers=author.headers)).status_code
+
+        comments = [comment() for _ in range(CREATES)]
+        statuses = await asyncio.gather(*comments[:delete_after], delete(), *comments[delete_after:])
+
+    assert statuses[delete_after] == 204
+    answers = Counter(statuses[:delete_after] + statuses[delete_after + 1 :])
+    assert set(answers) <= {201, 404, 409}, answers
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM comment"))).scalar_one() == 0
+    print(f"\ndelete issued after {delete_after} comments: { {int(k): v for k, v in answers.items()} }")

@@ -238,7 +238,7 @@ class ProfileController(Controller):
         status_code=HTTP_200_OK,
         security=SECURED,
         dependencies={"follows": write_provider(FollowService)},
-        **documented(401, 404, 422),
+        **documented(401, 404, 409, 422),
     )
     async def follow(
         self,
@@ -331,7 +331,7 @@ class ArticlesController(Controller):
         operation_id="realworldCreateArticle",
         summary="Write an article",
         security=SECURED,
-        **documented(401, 422),
+        **documented(401, 409, 422),
     )
     async def create_article(
         self,
@@ -373,7 +373,7 @@ class ArticlesController(Controller):
         operation_id="realworldUpdateArticle",
         summary="Update your article",
         security=SECURED,
-        **documented(401, 403, 404, 422),
+        **documented(401, 403, 404, 409, 422),
     )
     async def update_article(
         self,
@@ -411,7 +411,7 @@ class ArticlesController(Controller):
         summary="Favourite an article",
         status_code=HTTP_200_OK,
         security=SECURED,
-        **documented(401, 404),
+        **documented(401, 404, 409),
     )
     async def favorite(
         self, request: Request[Author, Token, Any], slug: Slug, articles: NamedDependency[ArticleService]
@@ -475,7 +475,7 @@ class CommentsController(Controller):
         operation_id="realworldCreateComment",
         summary="Comment on an article",
         security=SECURED,
-        **documented(401, 404, 422),
+        **documented(401, 404, 409, 422),
     )
     async def create_comment(
         self,

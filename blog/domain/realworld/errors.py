@@ -105,7 +105,8 @@ _DESCRIPTIONS = {
     401: "No token (`token: is missing`), or an invalid one (`token: is invalid`); wrong credentials at login.",
     403: "The token is valid, but the article or comment is someone else's (`article: forbidden`).",
     404: "No such article, profile or comment (`article: not found`).",
-    409: "The username or e-mail address is taken (`username: has already been taken`).",
+    409: "The username or e-mail address is taken (`username: has already been taken`); or what the write "
+    "refers to (the article, the author) was deleted while it was being written: nothing was written.",
     422: "Invalid input: each offending field with what is wrong (`title: can't be blank`).",
     429: "Too many failed logins; `Retry-After` says when to try again.",
     503: "The database cannot be reached right now; try again later.",
