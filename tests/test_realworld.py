@@ -414,6 +414,23 @@ async def test_bad_listing_parameters_are_422_naming_each(client: Client) -> Non
     assert_errors(await client.get("/api/articles", params={"limit": "ten"}), 422, {"limit": ["must be an integer"]})
 
 
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/api/articles?author=%00a", "author"),
+        ("/api/articles?favorited=a%0d", "favorited"),
+        ("/api/profiles/%00a", "username"),
+        ("/api/articles/%00a", "slug"),
+        ("/api/articles/a%00/comments", "slug"),
+    ],
+)
+async def test_control_characters_in_names_are_422_not_500(client: Client, path: str, name: str) -> None:
+    """PostgreSQL refuses a NUL in a statement's values: it is refused before it gets there (found by fuzzing)."""
+    response = await client.get(path)
+    assert response.status_code == 422, response.text
+    assert name in response.json()["errors"]
+
+
 async def test_a_reader_sees_what_they_favourite_and_follow(client: Client) -> None:
     jake, finn = await register(client), await register(client, "finn")
     first, second = await jake.write("First"), await jake.write("Second")

@@ -58,15 +58,17 @@ from blog.service import read_provider, write_provider
 Reader = NamedDependency[SkipValidation[Author | None]]
 """The caller of a public operation: an author if a valid token came with the request."""
 Bearer = NamedDependency[SkipValidation[BearerAuth]]
-Slug = Annotated[str, PathParameter(min_length=1, max_length=100, description="The article's slug.")]
-Username = Annotated[str, PathParameter(min_length=1, max_length=40, description="The author's username.")]
+# No control characters in any text parameter: PostgreSQL refuses a NUL in a query's values.
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+Slug = Annotated[str, PathParameter(min_length=1, max_length=100, pattern=PRINTABLE, description="The article's slug.")]
+Username = Annotated[
+    str, PathParameter(min_length=1, max_length=40, pattern=PRINTABLE, description="The author's username.")
+]
 CommentId = Annotated[int, PathParameter(**ID_BOUNDS, description="The comment's id.")]
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE, description="Articles per page, 1 to 100.")]
 Offset = Annotated[int, QueryParameter(ge=0, le=MAX_PAGE * MAX_PAGE_SIZE, description="How many articles to skip.")]
-UsernameFilter = Annotated[str | None, QueryParameter(min_length=1, max_length=40)]
-TagFilter = Annotated[
-    str | None, QueryParameter(min_length=1, max_length=40, pattern=r"^[^\x00-\x1f\x7f]*$", description="A tag.")
-]
+UsernameFilter = Annotated[str | None, QueryParameter(min_length=1, max_length=40, pattern=PRINTABLE)]
+TagFilter = Annotated[str | None, QueryParameter(min_length=1, max_length=40, pattern=PRINTABLE, description="A tag.")]
 
 
 async def provide_reader(request: Request[Any, Any, Any], bearer: Bearer) -> Author | None:
