@@ -7,6 +7,8 @@ import asyncio
 import contextlib
 import os
 import random
+import re
+import shlex
 import subprocess
 import sys
 import time
@@ -59,15 +61,17 @@ def prepare_database(name: str, authors: int, articles: int, *, reuse: bool) -> 
 
 
 @contextlib.contextmanager
-def serve(argv: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
+def serve(
+    argv: list[str], port: int, env: dict[str, str] | None = None, log: Path | None = None, cwd: Path = ROOT
+) -> Iterator[subprocess.Popen[bytes]]:
     """Run a server process until it answers on ``port``; stop it afterwards.
 
-    Its output is discarded: the app still formats and writes its per-request log line, as in
-    production, but millions of them would drown the figures. A server that does not start
-    is named, to be run by hand.
+    Its output goes to ``log`` (appended), or is discarded. A server that does not start is
+    named, to be run by hand.
     """
     environment = {**os.environ, **(env or {})}
-    process = subprocess.Popen(argv, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    output = log.open("ab") if log is not None else subprocess.DEVNULL
+    process = subprocess.Popen(argv, cwd=cwd, env=environment, stdout=output, stderr=output)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -82,14 +86,46 @@ def serve(argv: list[str], port: int, env: dict[str, str] | None = None) -> Iter
     finally:
         process.terminate()
         process.wait(10)
+        if log is not None:
+            output.close()  # type: ignore[union-attr]
 
 
 SERVERS = ("uvicorn", "granian")
 """The ASGI servers a benchmark can run the app and the floor under."""
+SERVING_DOCS = ROOT / "docs" / "serving.md"
+
+
+def documented_command(server: str, port: int, workers: int) -> list[str]:
+    """The production command of ``server`` exactly as docs/serving.md gives it (its first one),
+    with only the host, the port and the number of workers changed; its environment assignments
+    (``DATABASE_URL=...``) are left to the caller, and ``.venv/bin/`` means this Python's."""
+    text = SERVING_DOCS.read_text(encoding="utf-8")
+    for block in re.findall(r"```sh\n(.*?)```", text, re.DOTALL):
+        words = shlex.split(block.replace("\\\n", " "))
+        while words and re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", words[0]):
+            words.pop(0)
+        if words and Path(words[0]).name == server:
+            break
+    else:
+        raise LookupError(f"docs/serving.md gives no {server} command")
+    argv = [str(Path(sys.executable).with_name(server)), *words[1:]]
+    for option, value in (("--host", "127.0.0.1"), ("--port", str(port)), ("--workers", str(workers))):
+        if option in argv:
+            argv[argv.index(option) + 1] = value
+        else:
+            argv += [option, value]
+    return argv
 
 
 def asgi_server(
-    target: str, port: int, env: dict[str, str], *, server: str = "uvicorn", factory: bool = False, workers: int = 1
+    target: str,
+    port: int,
+    env: dict[str, str],
+    *,
+    server: str = "uvicorn",
+    factory: bool = False,
+    workers: int = 1,
+    log: Path | None = None,
 ) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
     """``target`` under ``server``, as in production: uvloop (and httptools), no access log."""
     factory_flag = ["--factory"] if factory else []
@@ -100,12 +136,21 @@ def asgi_server(
         argv = [sys.executable, "-m", "uvicorn", *factory_flag, target]
         argv += ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
     argv += ["--port", str(port), "--workers", str(workers)]
-    return serve(argv, port, env=env)
+    return serve(argv, port, env=env, log=log)
 
 
 def app_server(
-    database: str, port: int, *, server: str = "uvicorn", workers: int = 1, env: dict[str, str] | None = None
+    database: str,
+    port: int,
+    *,
+    server: str = "uvicorn",
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+    log: Path | None = None,
+    cwd: Path = ROOT,
 ) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
-    """The app on ``database``, as the production command serves it (``blog.asgi``); ``env`` adds settings."""
+    """The app on ``database``, served by the production command of docs/serving.md; ``env`` adds
+    settings. Its log (a JSON line per request) goes to ``log``, as a collector would take it.
+    ``cwd``: another checkout of the project to serve (the server imports ``blog`` from there)."""
     settings = {"DATABASE_URL": database, "AUTH_SECRET": BENCH_SECRET, **(env or {})}
-    return asgi_server("blog.asgi:production_app", port, settings, server=server, factory=True, workers=workers)
+    return serve(documented_command(server, port, workers), port, env=settings, log=log, cwd=cwd)

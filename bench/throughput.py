@@ -4,13 +4,15 @@
     python -m bench.throughput --reuse             # keep and reuse the generated database
     python -m bench.throughput --servers uvicorn,granian
 
-Creates ``bench_throughput`` (10k authors, 100k articles) with the data generator, then for
-each run and server starts the floor (``bench/floor.py``) and the app (``blog.asgi``, as the
-production command serves it), each with one worker and uvloop, and drives every endpoint
-with ``wrk`` (a separate process; fixed connections and duration, after a warm-up). Prints
-per server and endpoint the medians over the runs of requests/s, p50 and p99 latency, and
-errors; the app/floor ratio under the same server (``POST`` is compared with the floor's
-``GET /articles/{id}``); and each server's peak RSS.
+Creates ``bench_throughput`` (10k authors, 100k articles, 0 to 3 tags each) with the data
+generator, then for each run and server starts in turn the floor (``bench/floor.py``), the
+tutorial app this project started from (``bench/peer.py``, where its folder is present) and
+the app, each with one worker, and drives every endpoint with ``wrk`` (a separate process;
+fixed connections and duration, after a warm-up). The app is served by the production
+command exactly as docs/serving.md gives it, its log (a JSON line per request) written to a
+file. Prints per server and endpoint the medians over the runs of requests/s, p50 and p99
+latency, and errors; the app/floor ratio under the same server (``POST`` is compared with
+the floor's ``GET /articles/{id}``) and the app/tutorial ratio; and each server's peak RSS.
 """
 
 from __future__ import annotations
@@ -27,11 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import SERVERS, app_server, asgi_server, prepare_database, tokens
+from bench.peer import peer_dir, peer_server
 from blog import postgres
 
 AUTHORS = 10_000
 ARTICLES = 100_000
-APP_PORT, FLOOR_PORT = 8765, 8766
+APP_PORT, FLOOR_PORT, PEER_PORT = 8765, 8766, 8768
 
 # wrk scripts: each thread draws its own ids (seeded by its number, so runs are comparable).
 _RANDOM = """
@@ -63,6 +66,8 @@ def scripts(tokens: list[str]) -> dict[str, str]:
 
 READS = ("GET /articles/{id}", "GET /articles", "GET /authors/{id}")
 """What the floor serves: the same rows, read by the bare driver."""
+PEER_READS = ("GET /articles/{id}",)
+"""What the tutorial app serves comparably (its ``GET /articles`` returns the whole table)."""
 FLOOR_OF = {
     "POST /articles": "GET /articles/{id}",  # a write is compared with the floor's read
     # RealWorld's page (tags, author, and for a reader `favorited` and `following`) with the
@@ -118,23 +123,32 @@ def floor_server(database: str, port: int, server: str) -> contextlib.AbstractCo
 @dataclass
 class Run:
     results: dict[str, dict[str, Result]]
-    """Per server (``app``, ``floor``), per endpoint."""
+    """Per server (``app``, ``floor``, ``tutorial``), per endpoint."""
     peak_rss: dict[str, float]
     """Per server, MiB."""
 
 
-def run_once(database: str, server: str, files: dict[str, Path], args: argparse.Namespace) -> Run:
-    run = Run(results={"floor": {}, "app": {}}, peak_rss={})
-    starts = {"floor": floor_server, "app": lambda db, port, server: app_server(db, port, server=server)}
-    for name, port in (("floor", FLOOR_PORT), ("app", APP_PORT)):
-        with starts[name](database, port, server) as process:
+def run_once(
+    database: str, server: str, files: dict[str, Path], args: argparse.Namespace, logs: Path, peer: Path | None
+) -> Run:
+    """One round: the floor, the tutorial app (under uvicorn, as its README serves it) and the app."""
+    run = Run(results={"floor": {}, "tutorial": {}, "app": {}}, peak_rss={})
+    starts = {
+        "floor": (lambda: floor_server(database, FLOOR_PORT, server), FLOOR_PORT, READS),
+        "tutorial": (lambda: peer_server(peer, PEER_PORT, fill=False), PEER_PORT, PEER_READS),  # type: ignore[arg-type]
+        "app": (lambda: app_server(database, APP_PORT, server=server, log=logs / f"app-{server}.log"), APP_PORT, None),
+    }
+    for name, (start, port, endpoints) in starts.items():
+        if name == "tutorial" and peer is None:
+            continue
+        with start() as process:
             for endpoint, script in files.items():
-                if name == "floor" and endpoint not in READS:
+                if endpoints is not None and endpoint not in endpoints:
                     continue
                 wrk(port, script, args.warmup, args.connections)
                 run.results[name][endpoint] = wrk(port, script, args.duration, args.connections)
             run.peak_rss[name] = peak_rss_mib(process.pid)
-    print(f"  {server}: peak RSS app {run.peak_rss['app']:.0f} MiB, floor {run.peak_rss['floor']:.0f} MiB")
+    print(f"  {server}: peak RSS " + ", ".join(f"{name} {rss:.0f} MiB" for name, rss in run.peak_rss.items()))
     return run
 
 
@@ -147,8 +161,10 @@ def load_options(doc: str, measured: str) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--reuse", action="store_true", help="reuse bench_throughput if it exists")
     parser.add_argument("--servers", default="uvicorn", help=f"comma-separated, of {', '.join(SERVERS)}")
+    parser.add_argument("--only", default="", help="comma-separated endpoints to measure, e.g. 'GET /articles'")
     args = parser.parse_args()
     args.servers = args.servers.split(",")
+    args.only = [endpoint.strip() for endpoint in args.only.split(",") if endpoint.strip()]
     if set(args.servers) - set(SERVERS):
         sys.exit(f"--servers: choose among {', '.join(SERVERS)}")
     if shutil.which("wrk") is None:
@@ -160,16 +176,28 @@ def main() -> None:
     args = load_options(__doc__, "endpoint")
 
     database = prepare_database("bench_throughput", AUTHORS, ARTICLES, reuse=args.reuse)
+    peer = peer_dir()
+    if peer is None:
+        print("the tutorial app's folder is absent (BENCH_PEER_DIR): measuring without it")
+    else:
+        with peer_server(peer, PEER_PORT, fill=True):
+            print(f"tutorial app: {peer}, database bench_peer filled")
     with tempfile.TemporaryDirectory() as directory:
         files = {}
         for number, (endpoint, lua) in enumerate(scripts(tokens(READERS, AUTHORS)).items()):
+            if args.only and endpoint not in args.only:
+                continue
             files[endpoint] = Path(directory) / f"{number}.lua"
             files[endpoint].write_text(lua)
         runs: dict[str, list[Run]] = {server: [] for server in args.servers}
         for run in range(args.runs):
             print(f"run {run + 1} of {args.runs}")
             for server in args.servers:
-                runs[server].append(run_once(database, server, files, args))
+                runs[server].append(run_once(database, server, files, args, Path(directory), peer))
+        for server in args.servers:
+            log = Path(directory) / f"app-{server}.log"
+            lines = log.read_bytes().count(b"\n") if log.exists() else 0
+            print(f"{server}: the app wrote {lines:,} log lines ({log.stat().st_size / 2**20:.0f} MiB) to a file")
     for server, server_runs in runs.items():
         report(server, server_runs, args)
 
@@ -180,7 +208,7 @@ def report(server: str, runs: list[Run], args: argparse.Namespace) -> None:
 
     print(f"\n{server}: medians of {len(runs)} runs; {args.duration} s per endpoint, {args.connections} connections")
     print(f"{'endpoint':<26}{'app req/s':>10}{'p50 ms':>8}{'p99 ms':>8}{'errors':>7}   ", end="")
-    print(f"{'floor req/s':>11}{'p50 ms':>8}{'p99 ms':>8}{'app/floor':>10}")
+    print(f"{'floor req/s':>11}{'p50 ms':>8}{'p99 ms':>8}{'app/floor':>10}{'tutorial':>10}{'app/tut.':>9}")
     for endpoint in runs[0].results["app"]:
         app = [median("app", endpoint, field) for field in ("rps", "p50", "p99", "errors")]
         line = f"{endpoint:<26}{app[0]:>10.0f}{app[1]:>8.2f}{app[2]:>8.2f}{app[3]:>7.0f}   "
@@ -188,9 +216,12 @@ def report(server: str, runs: list[Run], args: argparse.Namespace) -> None:
         floor = [median("floor", reference, field) for field in ("rps", "p50", "p99")]
         shown = floor if endpoint in READS else [floor[0], float("nan"), float("nan")]
         line += f"{shown[0]:>11.0f}{shown[1]:>8.2f}{shown[2]:>8.2f}{app[0] / floor[0]:>9.0%}"
+        if endpoint in runs[0].results["tutorial"]:
+            tutorial = median("tutorial", endpoint, "rps")
+            line += f"{tutorial:>10.0f}{app[0] / tutorial:>8.2f}x"
         print(line)
-    rss = {role: statistics.median(run.peak_rss[role] for run in runs) for role in ("app", "floor")}
-    print(f"peak RSS: app {rss['app']:.0f} MiB, floor {rss['floor']:.0f} MiB")
+    rss = {role: statistics.median(run.peak_rss[role] for run in runs) for role in runs[0].peak_rss}
+    print("peak RSS: " + ", ".join(f"{role} {value:.0f} MiB" for role, value in rss.items()))
 
 
 if __name__ == "__main__":
