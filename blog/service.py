@@ -96,10 +96,10 @@ class BlogService(SQLAlchemyAsyncRepositoryService[ModelT, RepoT]):
             self._raise_if_gone(exc)
             raise
 
-    async def get_owned(self, item_id: int, owner_id: int) -> ModelT:
+    async def get_owned(self, item_id: int, owner_id: int, load: LoadSpec | None = None) -> ModelT:
         """The row, if ``owner_id`` owns it: ``NotFoundError`` (404) if there is none, then
         ``NotOwnerError`` (403). The one place ownership is checked."""
-        row = await self.get(item_id)
+        row = await self.get(item_id, load=load)
         if getattr(row, self.owner_field) != owner_id:
             raise NotOwnerError(self.not_owner, self.resource)
         return row

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar.testing import AsyncTestClient
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.helpers import ONE_BACKEND, assert_problem, count_rows, sign_up
@@ -128,3 +129,28 @@ async def test_favorites_count_follows_favourites_and_their_cascades(client: Cli
     # A favourite deleted with its author is uncounted too (the database's triggers).
     assert (await client.delete(f"/authors/{fans[0].id}", headers=fans[0].headers)).status_code == 204
     assert (await client.get(f"/articles/{article['id']}")).json()["favorites_count"] == 1
+
+
+async def test_tags_written_with_sql_show_as_those_written_through_the_api(client: Client, engine: AsyncEngine) -> None:
+    """An article's tags are read from `article_tag` with the article: rows an import or a
+    migration writes show in every answer, in their positions' order."""
+    ada = await sign_up(client)
+    written = await client.post("/articles", json={"title": "T", "content": "C", "tags": ["api"]}, headers=ada.headers)
+    article_id = written.json()["id"]
+    async with engine.begin() as connection:
+        await connection.execute(text("INSERT INTO tag (name) VALUES ('imported'), ('first')"))
+        await connection.execute(
+            text(
+                "INSERT INTO article_tag (article_id, tag_id, position) "
+                "SELECT :id, id, CASE name WHEN 'first' THEN -1 ELSE 5 END FROM tag WHERE name IN ('imported', 'first')"
+            ),
+            {"id": article_id},
+        )
+    expected = ["first", "api", "imported"]
+    assert (await client.get(f"/articles/{article_id}")).json()["tags"] == expected
+    assert (await client.get("/articles")).json()[0]["tags"] == expected
+    assert (await client.get("/articles", params={"tag": "imported"})).json()[0]["tags"] == expected
+    slug = written.json()["slug"]
+    assert (await client.get(f"/api/articles/{slug}")).json()["article"]["tagList"] == expected
+    untagged = await client.post("/articles", json={"title": "U", "content": "C"}, headers=ada.headers)
+    assert (await client.get(f"/articles/{untagged.json()['id']}")).json()["tags"] == []

@@ -598,10 +598,10 @@ async def test_a_page_for_a_reader_costs_a_fixed_number_of_statements(
             counts[limit, bool(headers)] = len(statements)
     assert counts[1, True] == counts[page_size, True], statements
     assert counts[1, False] == counts[page_size, False], statements
-    # The reader (from the token), the page with its authors, its tags, its total, the reader's
+    # The reader (from the token), the page with its authors and tags, its total, the reader's
     # favourites among it, the reader's follows among its authors.
-    assert counts[page_size, True] == 6, statements
-    assert counts[page_size, False] == 3, statements
+    assert counts[page_size, True] == 5, statements
+    assert counts[page_size, False] == 2, statements
 
 
 async def test_every_write_takes_no_token_as_401_and_another_s_as_403(client: Client) -> None:

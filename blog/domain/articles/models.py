@@ -4,17 +4,35 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from advanced_alchemy.base import DefaultBase, IdentityAuditBase
 from advanced_alchemy.mixins import SlugKey
 from advanced_alchemy.types import DateTimeUTC
 from litestar.dto import dto_field
 from litestar.params import KwargDefinition
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    Select,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from blog.domain.tags.models import MAX_TAGS, TAG_NAME_SCHEMA, Tag, TagName
 from blog.fields import END, ID_BOUNDS, NO_CONTROL, NO_CONTROL_BUT_BREAKS, SchemaExtra, text
@@ -103,16 +121,72 @@ class Article(IdentityAuditBase, SlugKey):
         order_by=ArticleTag.position,
         cascade="all, delete-orphan",
         passive_deletes=True,
-        lazy="selectin",  # one statement for a whole page's tags
+        # Read only to change them (ArticleService); a read takes the names from `tag_names`.
+        lazy="raise",
     )
+
+    if TYPE_CHECKING:
+        tag_names: Mapped[list[str]]
+        """The tag names, in order: a column of the article's own statement (mapped below)."""
 
     @hybrid_property
     def tags(self) -> list[str]:
         """The tags' names, in the article's order. ``ArticleService`` sets them (a tag is a row
         of its own, found or made in the database); declared here so that the DTOs carry them."""
-        return [link.name for link in self.tag_links]
+        return self.tag_names
 
     @tags.inplace.setter
     def _tags_setter(self, value: TagList) -> None:
         msg = "an article's tags are set by ArticleService"
         raise AttributeError(msg)
+
+
+class NameList(TypeDecorator[list[str]]):
+    """A list of names as a statement aggregates them: a text array on PostgreSQL, JSON on SQLite."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(ARRAY(String()))
+        return dialect.type_descriptor(JSON())
+
+
+class tag_names(FunctionElement[list[str]]):  # noqa: N801 - a SQL function, named as SQLAlchemy's are
+    """``tag_names(article.id)``: the article's tag names, in the article's order, as one value.
+
+    Compiled per database into a correlated subquery, so that an article and its tags come
+    back in one row of one statement (as rows of ``article_tag``, they would take a second
+    statement and a second object graph per read).
+    """
+
+    type = NameList()
+    inherit_cache = True
+    name = "tag_names"
+
+
+def _names_of(element: tag_names) -> Select[str]:
+    (article_id,) = element.clauses
+    return (
+        select(Tag.name)
+        .join_from(ArticleTag, Tag, ArticleTag.tag_id == Tag.id)
+        .where(ArticleTag.article_id == article_id)
+        .order_by(ArticleTag.position)
+    )
+
+
+@compiles(tag_names, "postgresql")
+def _tag_names_postgresql(element: tag_names, compiler: SQLCompiler, **kw: Any) -> str:
+    # ARRAY(SELECT ...) keeps the subquery's order, and is '{}' when there is no row.
+    return f"ARRAY{compiler.process(_names_of(element).scalar_subquery(), **kw)}"
+
+
+@compiles(tag_names)
+def _tag_names_sqlite(element: tag_names, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite's aggregates take no ORDER BY before 3.44: the rows come ordered from a subquery.
+    ordered = _names_of(element).correlate(Article).subquery()
+    return compiler.process(select(func.json_group_array(ordered.c.name)).scalar_subquery(), **kw)
+
+
+Article.tag_names = column_property(tag_names(Article.id))

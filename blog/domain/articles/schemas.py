@@ -12,7 +12,7 @@ from blog.domain.articles.models import Article
 from blog.dto import ModelDTO, WriteDTO, write_config
 from blog.fields import ID_BOUNDS
 
-NOT_SHOWN = {"author", "tag_links"}
+NOT_SHOWN = {"author", "tag_links", "tag_names"}
 SERVER_SET = {"slug", "favorites_count"}
 REPEATED_TAG = "Each tag may be given once"
 

@@ -12,7 +12,8 @@ from advanced_alchemy.repository import SQLAlchemyAsyncRepository, SQLAlchemyAsy
 from advanced_alchemy.service import ErrorMessages, ModelDictT, SQLAlchemyAsyncRepositoryService, is_dict
 from advanced_alchemy.utils.text import slugify
 from sqlalchemy import ColumnElement, false, func, literal, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from blog.domain.articles.models import Article, ArticleTag, Favorite
 from blog.domain.authors.models import Author
@@ -51,6 +52,16 @@ def favorited_by(username: str) -> ColumnElement[bool]:
 def followed_by(author_id: int) -> ColumnElement[bool]:
     """Only the articles of the authors ``author_id`` follows: their feed."""
     return Article.author_id.in_(select(Follow.followed_id).where(Follow.follower_id == author_id))
+
+
+def _with_tag_names(article: Article) -> Article:
+    """``article`` just written, its ``tag_names`` as a read would now give them, without a read.
+
+    A flush leaves the column expired (the database computes it), and loading it later
+    would be I/O outside the service.
+    """
+    set_committed_value(article, "tag_names", [link.name for link in article.tag_links])
+    return article
 
 
 class FavoriteService(SQLAlchemyAsyncRepositoryService[Favorite, "FavoriteService.Repo"]):
@@ -132,10 +143,10 @@ class ArticleService(BlogService[Article, "ArticleService.Repo"]):
         article = await self.create({**data, "author_id": author_id, "tag_links": []})
         await self._set_tags(article, names)
         await self.commit()
-        return article
+        return _with_tag_names(article)
 
     async def update_owned(self, data: ModelDictT[Article], item_id: int, owner_id: int) -> Article:
-        article = await self.get_owned(item_id, owner_id)
+        article = await self.get_owned(item_id, owner_id, load=[selectinload(Article.tag_links)])
         changes = dict(cast("Mapping[str, Any]", data))
         await self._refuse_other_author(changes, owner_id)
         names = changes.pop("tags", None)
@@ -148,7 +159,7 @@ class ArticleService(BlogService[Article, "ArticleService.Repo"]):
             await self._set_tags(article, names)
         article.updated_at = datetime.now(UTC)  # every successful update moves it, even one of tags only
         await self.commit()
-        return article
+        return _with_tag_names(article)
 
     async def to_model_on_create(self, data: ModelDictT[Article]) -> ModelDictT[Article]:
         if is_dict(data) and "slug" not in data:
