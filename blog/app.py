@@ -29,9 +29,10 @@ from blog.domain.realworld.errors import APP_EXCEPTION_HANDLERS
 from blog.domain.realworld.router import realworld_router
 from blog.domain.system.controllers import HealthController
 from blog.errors import problem_details_plugin
-from blog.logs import configure_logging
-from blog.metrics import MetricsController, count_pool_connections, forget_this_process, prometheus_config
-from blog.request_context import RequestContextMiddleware, stamp_response
+from blog.logs import configure_logging, request_log
+from blog.metrics import MetricsController, RequestMetrics, count_pool_connections, forget_this_process
+from blog.overload import AdmissionMiddleware
+from blog.request_context import RequestContextMiddleware, RequestObserver
 from blog.request_hooks import before_request
 from blog.security import bearer_auth
 from blog.settings import AppSettings, CacheSettings, Settings, load_settings
@@ -125,10 +126,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # reloads would otherwise leave a pool of idle connections behind per app.
         await db.engine.dispose()
 
+    metrics = RequestMetrics()
+    observer = RequestObserver(request_log(settings), metrics)
+    # As many requests at once as there are connections; the others wait their turn (blog.overload).
+    admission = AdmissionMiddleware(
+        settings.database.pool_size + settings.database.max_overflow, settings.app.queue_timeout
+    )
+
     def outermost_middleware(app_config: AppConfig) -> AppConfig:
         # After the bearer's on_app_init, which puts its own middleware first: the request's
-        # id must be bound before authentication logs anything, and metrics must count 401s.
-        app_config.middleware[:0] = [RequestContextMiddleware(), prometheus_config().middleware]
+        # id must be bound before authentication logs anything, and a request refused for
+        # the load must cost nothing, not even the check of its token.
+        app_config.middleware[:0] = [RequestContextMiddleware(metrics), admission]
         return app_config
 
     return Litestar(
@@ -152,7 +161,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_shutdown=[close_connections, forget_this_process],
         openapi_config=openapi_config(settings.app),
         before_request=before_request,
-        before_send=[stamp_response],
+        before_send=[observer.before_send],
         request_max_body_size=settings.app.max_body_size,
         cors_config=cors_config(settings.app),
         exception_handlers=APP_EXCEPTION_HANDLERS,

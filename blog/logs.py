@@ -14,8 +14,9 @@ import logging.config
 import sys
 from typing import Any
 
+import msgspec
 import structlog
-from structlog.typing import EventDict, Processor, WrappedLogger
+from structlog.typing import EventDict, FilteringBoundLogger, Processor, WrappedLogger
 
 from blog.settings import Settings
 
@@ -51,10 +52,49 @@ def _renderers(console: bool) -> list[Processor]:
     ]
 
 
+def _console(settings: Settings) -> bool:
+    return settings.app.log_format == "console" or (settings.app.log_format == "auto" and sys.stderr.isatty())
+
+
+REQUEST_LOGGER = "blog.requests"
+_json = msgspec.json.Encoder(enc_hook=str)
+
+
+def _to_json_bytes(_: WrappedLogger, __: str, event_dict: EventDict) -> bytes:
+    return _json.encode(event_dict)
+
+
+def request_log(settings: Settings) -> FilteringBoundLogger:
+    """The logger of the one line each request gets, on structlog's own path to stderr.
+
+    Every other line goes through the standard library's ``logging`` (the servers' and
+    SQLAlchemy's must), whose records, handler locks and formatter cost a request ~10% of
+    its time when they carry its line. This one is rendered straight to bytes (msgspec) and
+    written in one call, in the same format and with the same keys as the rest.
+    """
+    if _console(settings):
+        processors: list[Processor] = [
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.dev.ConsoleRenderer(),
+        ]
+        logger: Any = structlog.PrintLogger(sys.stderr)
+    else:
+        processors = [
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _to_json_bytes,
+        ]
+        logger = structlog.BytesLogger(sys.stderr.buffer)
+    bound = structlog.wrap_logger(
+        logger, processors=processors, wrapper_class=structlog.make_filtering_bound_logger(logging.INFO)
+    )
+    return bound.bind(logger=REQUEST_LOGGER)  # type: ignore[no-any-return]
+
+
 def configure_logging(settings: Settings) -> None:
     """Route every logger of the process through one structlog formatter on stderr."""
-    log_format = settings.app.log_format
-    console = log_format == "console" or (log_format == "auto" and sys.stderr.isatty())
+    console = _console(settings)
     structlog.configure(
         processors=[*SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

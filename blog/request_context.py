@@ -1,4 +1,5 @@
-"""Every request's id, returned in ``X-Request-ID`` and carried by each log line, and its one log line.
+"""Every request's id, returned in ``X-Request-ID`` and carried by each log line; its one log line
+and its metrics.
 
 The id is the client's ``X-Request-ID`` when that is sane (1 to 64 of ``A-Za-z0-9._-``), so
 that a proxy's or a caller's id can be followed through; otherwise a new one. It is made the
@@ -8,9 +9,11 @@ the response header, the problem details body (blog.errors) and the log lines ag
 Two hooks, because Litestar runs middleware only on routes it matched:
 
 - ``RequestContextMiddleware``, the outermost middleware of every route, binds the id for the
-  log lines of the request (the auth middleware's, the handler's, SQLAlchemy's);
-- ``stamp_response``, a ``before_send`` hook that sees every response, the router's own 404s
-  and 405s included, adds the header and writes the request's line when the last byte goes.
+  log lines of the request (the auth middleware's, the handler's, SQLAlchemy's) and counts the
+  request as in progress;
+- ``RequestObserver.before_send``, a ``before_send`` hook that sees every response, the
+  router's own 404s and 405s and the middleware's 401s included, adds the header, counts the
+  answer under its status and writes the request's line when the last byte goes.
 """
 
 from __future__ import annotations
@@ -19,19 +22,20 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import structlog
 from litestar.datastructures import Headers, MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
+from structlog.typing import FilteringBoundLogger
+
+from blog.metrics import NOT_COUNTED, RequestMetrics
 
 REQUEST_ID_HEADER = "X-Request-ID"
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _STATE_KEY = "blog.request_context"
-
-access_log = structlog.stdlib.get_logger("blog.requests")
 
 
 @dataclass(slots=True)
@@ -55,35 +59,64 @@ def request_context(scope: Scope) -> RequestContext:
     return context
 
 
+def _counted(scope: Scope) -> bool:
+    handler = scope.get("route_handler")
+    return handler is None or not handler.opt.get(NOT_COUNTED, False)
+
+
 class RequestContextMiddleware(ASGIMiddleware):
-    """Binds the request's id to every line logged while the route serves it."""
+    """Binds the request's id to every line logged while the route serves it; counts it in progress."""
 
     scopes = (ScopeType.HTTP,)
+
+    def __init__(self, metrics: RequestMetrics) -> None:
+        self.metrics = metrics
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         # Bound in the request's own task (a copy of the server's context), so it ends with it.
         structlog.contextvars.bind_contextvars(request_id=request_context(scope).request_id)
-        await next_app(scope, receive, send)
+        if not _counted(scope):
+            await next_app(scope, receive, send)
+            return
+        in_progress = self.metrics.in_progress(cast("HTTPScope", scope)["method"], scope["path_template"])
+        in_progress.inc()
+        try:
+            await next_app(scope, receive, send)
+        finally:
+            in_progress.dec()
 
 
-async def stamp_response(message: Message, scope: Scope) -> None:
-    """``before_send``: the id on every response's headers, and one log line once the body is sent."""
-    if scope["type"] != ScopeType.HTTP:
-        return
-    context = request_context(scope)
-    if message["type"] == "http.response.start":
-        context.status = message["status"]
-        MutableScopeHeaders.from_message(message)[REQUEST_ID_HEADER] = context.request_id
-    elif message["type"] == "http.response.body" and not message.get("more_body", False):
+@dataclass(frozen=True)
+class RequestObserver:
+    """What every response gets on its way out: the id, a count in the metrics, a log line."""
+
+    log: FilteringBoundLogger
+    metrics: RequestMetrics
+
+    async def before_send(self, message: Message, scope: Scope) -> None:
+        """``before_send``: the id on every response's headers; the count and the line once the body is sent."""
+        if scope["type"] != ScopeType.HTTP:
+            return
+        context = request_context(scope)
+        if message["type"] == "http.response.start":
+            context.status = message["status"]
+            MutableScopeHeaders.from_message(message)[REQUEST_ID_HEADER] = context.request_id
+            return
+        if message["type"] != "http.response.body" or message.get("more_body", False):
+            return
+        seconds = time.perf_counter() - context.started
+        # The route's template (`/authors/{author_id:int}`), never the path with its ids;
+        # none for a path no route matched.
+        route = scope.get("path_template")
+        if _counted(scope):
+            self.metrics.answered(scope["method"], route, context.status, seconds)
         client = scope.get("client")
-        access_log.info(
+        self.log.info(
             "request",
             method=scope["method"],
-            # The route's template (`/authors/{author_id:int}`), never the path with its ids;
-            # none for a path no route matched.
-            route=scope.get("path_template"),
+            route=route,
             status=context.status,
-            duration_ms=round((time.perf_counter() - context.started) * 1000, 2),
+            duration_ms=round(seconds * 1000, 2),
             request_id=context.request_id,
             client=client[0] if client else None,
         )

@@ -46,6 +46,9 @@ class AppSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """Refuse to start when the database schema is not at the latest migration."""
     max_body_size: int = 1_048_576
     """Largest request body accepted, in bytes; a larger one is answered 413."""
+    queue_timeout: float = 1.0
+    """Seconds a request may wait for its turn when the worker is busy (serving as many requests
+    as it has database connections); then it is answered 503 with ``Retry-After``. 0: no limit."""
     log_format: Literal["auto", "json", "console"] = "auto"
     """``json``: one JSON object a line; ``console``: coloured, for people; ``auto``: ``console``
     when stderr is a terminal, ``json`` otherwise."""

@@ -13,14 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 from prometheus_client import REGISTRY
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from blog.app import create_app
 from blog.database import database
-from blog.metrics import count_pool_connections
+from blog.metrics import UNMATCHED, count_pool_connections
 from blog.settings import DatabaseSettings
-from tests.conftest import migrate
+from tests.conftest import empty_tables, make_settings, migrate
 from tests.helpers import ONE_BACKEND, PASSWORD, TEST_SECRET, assert_problem, served, sign_up
 
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
@@ -107,6 +110,67 @@ async def test_metrics_are_public_by_route_template_and_not_an_api_operation(cli
     assert "blog_db_pool_connections_in_use" in response.text
     document = (await client.get("/docs/openapi.json")).json()
     assert "/metrics" not in document["paths"]
+
+
+def answered(exposition: str, method: str, path: str, status: int) -> float:
+    """How many answers ``/metrics`` counts for this method, route and status."""
+    labels = f'{{app_name="blog",method="{method}",path="{path}",status_code="{status}"}}'
+    return samples(exposition, "blog_requests_total").get(labels, 0.0)
+
+
+@ONE_BACKEND
+async def test_every_answer_is_counted_under_the_status_the_client_got(database_url: str, engine: AsyncEngine) -> None:
+    """401 from authentication, 404 and 405 from the router, 413, 415, 429 and a 503 fault are
+    counted as such (Litestar's Prometheus middleware counted a 401 as a 200, and never saw
+    the router's answers)."""
+    await empty_tables(engine)
+    settings = make_settings(database_url)
+    settings = msgspec.structs.replace(
+        settings,
+        app=msgspec.structs.replace(settings.app, max_body_size=100),
+        auth=msgspec.structs.replace(settings.auth, login_attempts=1),
+    )
+    unreachable = make_settings("postgresql+asyncpg://postgres@127.0.0.1:9/blog", connect_timeout=1.0)
+    sends = [
+        ("GET", "/auth/me", 401, {}),
+        ("GET", "/nowhere", 404, {}),
+        ("DELETE", "/authors", 405, {}),
+        (
+            "POST",
+            "/authors",
+            413,
+            {"content": b"{" + b" " * 200 + b"}", "headers": {"content-type": "application/json"}},
+        ),
+        ("POST", "/authors", 415, {"content": b"name=ada", "headers": {"content-type": "text/plain"}}),
+        ("POST", "/auth/token", 401, {"data": {"username": "nobody", "password": "wrong password"}}),
+        ("POST", "/auth/token", 429, {"data": {"username": "nobody", "password": "wrong password"}}),
+    ]
+    async with (
+        AsyncTestClient(app=create_app(settings)) as client,
+        AsyncTestClient(app=create_app(unreachable)) as faulty,
+    ):
+        before = (await client.get("/metrics")).text
+        for method, path, status, request in sends:
+            assert (await client.request(method, path, **request)).status_code == status, (method, path)
+        assert (await faulty.get("/authors/1")).status_code == 503
+        after = (await client.get("/metrics")).text
+    await empty_tables(engine)
+
+    def counted(method: str, path: str, status: int) -> float:
+        return answered(after, method, path, status) - answered(before, method, path, status)
+
+    assert counted("GET", "/auth/me", 401) == 1
+    assert counted("GET", "/auth/me", 200) == 0
+    assert counted("GET", UNMATCHED, 404) == 1
+    assert counted("DELETE", "/authors", 405) + counted("DELETE", UNMATCHED, 405) == 1
+    assert counted("POST", "/authors", 413) == 1
+    assert counted("POST", "/authors", 415) == 1
+    assert counted("POST", "/auth/token", 401) == 1
+    assert counted("POST", "/auth/token", 429) == 1
+    assert counted("GET", "/authors/{author_id}", 503) == 1
+    errors = samples(after, "blog_requests_error_total")
+    assert errors.get('{app_name="blog",method="GET",path="/authors/{author_id}",status_code="503"}', 0) >= 1
+    assert counted("GET", "/metrics", 200) == 0  # scraping is not counted
 
 
 async def test_the_pool_gauge_counts_connections_in_use(database_url: str) -> None:

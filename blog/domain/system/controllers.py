@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from blog.database import database_is_reachable
+from blog.overload import NEVER_REFUSED
 from blog.security import PUBLIC
 
 
@@ -29,7 +30,8 @@ class HealthController(Controller):
     @get(
         operation_id="healthcheck",
         summary="Health check",
-        opt=PUBLIC,
+        # Answered at once under any load: a balancer must not take a busy worker for a dead one.
+        opt={**PUBLIC, NEVER_REFUSED: True},
         responses={
             HTTP_503_SERVICE_UNAVAILABLE: ResponseSpec(
                 data_container=Health,
