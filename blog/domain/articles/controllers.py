@@ -99,7 +99,7 @@ class ArticleController(Controller):
         scope: list[StatementFilter | ColumnElement[bool]] = [] if author_filter is None else [author_filter]
         if tag_filter is not None:
             scope.append(await articles.tagged(tag_filter))
-        items, total = await articles.list_page([*filters, *scope])
+        items, total = await articles.read_page([*filters, *scope])
         return paged_response(request, items, total, filters)
 
     @post(
@@ -138,7 +138,7 @@ class ArticleController(Controller):
     )
     async def get_article(self, articles: NamedDependency[ArticleService], article_id: ArticleId) -> Article:
         """One article by id; 404 with `"detail": "Article does not exist"` if there is none."""
-        return await articles.get(article_id)
+        return await articles.read(article_id)
 
     @patch(
         "/{article_id:int}",
@@ -210,5 +210,5 @@ class AuthorArticleController(Controller):
         scope: list[StatementFilter | ColumnElement[bool]] = [of_author(author_id)]
         if tag_filter is not None:
             scope.append(await articles.tagged(tag_filter))
-        items, total = await articles.list_page([*filters, *scope])
+        items, total = await articles.read_page([*filters, *scope])
         return paged_response(request, items, total, filters)

@@ -11,11 +11,11 @@ from advanced_alchemy.filters import ComparisonFilter, StatementFilter
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository, SQLAlchemyAsyncSlugRepository
 from advanced_alchemy.service import ErrorMessages, ModelDictT, SQLAlchemyAsyncRepositoryService, is_dict
 from advanced_alchemy.utils.text import slugify
-from sqlalchemy import ColumnElement, false, func, literal, select
+from sqlalchemy import ColumnElement, Table, false, func, literal, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from blog.domain.articles.models import Article, ArticleTag, Favorite
+from blog.domain.articles.models import Article, ArticleTag, Favorite, tag_names
 from blog.domain.authors.models import Author
 from blog.domain.authors.services import AuthorService
 from blog.domain.profiles.models import Follow
@@ -28,6 +28,8 @@ NOT_YOURS = "An article's author_id can only be its author's own id."
 SLUG_LENGTH = 80
 """A slug's length before its suffix: room for `-x7k2` under the column's 100 characters."""
 RESERVED_SLUGS = frozenset({"feed"})
+ARTICLE = cast("Table", Article.__table__)
+ARTICLE_TAG = cast("Table", ArticleTag.__table__)
 """Slugs an article cannot have: `/api/articles/feed` is the reader's feed, not an article."""
 
 
@@ -98,6 +100,7 @@ class ArticleService(BlogService[Article, "ArticleService.Repo"]):
                     return available
 
     repository_type = Repo
+    read_columns = (*ARTICLE.c, tag_names(ARTICLE.c.id).label("tags"))
     not_owner = "Only the article's author may change or delete it."
     resource = "article"
 
@@ -113,8 +116,9 @@ class ArticleService(BlogService[Article, "ArticleService.Repo"]):
         tag_id = await self.repository.session.scalar(select(Tag.id).where(Tag.name == name))
         if tag_id is None:
             return false()
-        tagged = select(ArticleTag.article_id).where(ArticleTag.tag_id == literal(tag_id, literal_execute=True))
-        return Article.id.in_(tagged)
+        # On the tables' columns, so that it serves the reads as rows too (``read_page``).
+        tagged = select(ARTICLE_TAG.c.article_id).where(ARTICLE_TAG.c.tag_id == literal(tag_id, literal_execute=True))
+        return ARTICLE.c.id.in_(tagged)
 
     async def get_by_slug(self, slug: str, *, with_author: bool = False) -> Article:
         """The article with this slug (and its author, if asked); ``NotFoundError`` if there is none."""
