@@ -10,6 +10,10 @@ configurations on one engine and one connection pool:
   SELECTs; in a transaction it would pay a BEGIN and a ROLLBACK round trip as well. Under
   PostgreSQL's READ COMMITTED every statement takes its own snapshot anyway, so a read loses
   nothing and still sees every committed write.
+
+The pool's connections are made in autocommit mode, and a write session's connection is
+switched into transactions while it has it (``database``), so that the frequent case, a
+read, pays for no switch.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 
 from advanced_alchemy.config import AlembicAsyncConfig, AsyncSessionConfig
 from advanced_alchemy.extensions.litestar import EngineConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
+from advanced_alchemy.utils.dataclass import Empty
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, inspect, make_url, text
@@ -122,8 +127,8 @@ class Database:
 
     @property
     def engine(self) -> AsyncEngine:
-        """The one engine (and connection pool) both use."""
-        return self.writes.get_engine()
+        """The one engine (and connection pool) both use, its connections as reads take them."""
+        return self.reads.get_engine()
 
     def plugin(self) -> SQLAlchemyPlugin:
         # The write configuration comes first: `litestar database ...` migrates with it.
@@ -131,8 +136,16 @@ class Database:
 
 
 def database(settings: DatabaseSettings) -> Database:
-    """Advanced Alchemy's configurations for ``settings``: engine, sessions and the ``litestar database`` CLI."""
-    writes = SQLAlchemyAsyncConfig(
+    """Advanced Alchemy's configurations for ``settings``: engine, sessions and the ``litestar database`` CLI.
+
+    The pool's connections are in autocommit mode, as reads want them; a write session's
+    connection is switched to a transaction (READ COMMITTED, PostgreSQL's default) when it is
+    checked out, and back when it is returned. The other way round, every read paid for the
+    switch: 15% of a read by id's throughput (docs/performance.md). Behind PgBouncer a
+    statement outside a transaction can be prepared on one server connection and run on
+    another, so there every session keeps its transaction.
+    """
+    engine = SQLAlchemyAsyncConfig(
         connection_string=settings.url,
         engine_config=EngineConfig(
             # `echo` is not the engine's: its own handler would print each statement a second
@@ -146,7 +159,18 @@ def database(settings: DatabaseSettings) -> Database:
             # Replaced by `_refuse_closed_connections`, which costs no round trip.
             pool_pre_ping=False,
             connect_args=_connect_args(settings),
+            isolation_level=Empty if settings.pgbouncer else "AUTOCOMMIT",
         ),
+    ).get_engine()
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _make_sqlite_behave)
+    else:
+        event.listen(engine.sync_engine, "checkout", _refuse_closed_connections)
+    in_transactions = (
+        engine if settings.pgbouncer else engine.execution_options(isolation_level=_TRANSACTIONS[engine.dialect.name])
+    )
+    writes = SQLAlchemyAsyncConfig(
+        engine_instance=in_transactions,
         # Objects stay readable after the commit, without a lazy reload outside the handler.
         session_config=AsyncSessionConfig(expire_on_commit=False),
         # blog.errors maps repository errors, identically with and without --debug.
@@ -157,22 +181,18 @@ def database(settings: DatabaseSettings) -> Database:
             version_table_name=VERSION_TABLE,
         ),
     )
-    engine = writes.get_engine()
-    if engine.dialect.name == "sqlite":
-        event.listen(engine.sync_engine, "connect", _make_sqlite_behave)
-    else:
-        event.listen(engine.sync_engine, "checkout", _refuse_closed_connections)
-    # Behind PgBouncer a statement outside a transaction can be prepared on one server
-    # connection and run on another, so there reads keep their transactions.
-    read_engine = engine if settings.pgbouncer else engine.execution_options(isolation_level="AUTOCOMMIT")
     reads = SQLAlchemyAsyncConfig(
-        engine_instance=read_engine,
+        engine_instance=engine,
         session_dependency_key=READ_SESSION,
         engine_dependency_key="db_read_engine",
         session_config=AsyncSessionConfig(expire_on_commit=False),
         set_default_exception_handler=False,
     )
     return Database(writes=writes, reads=reads)
+
+
+_TRANSACTIONS = {"postgresql": "READ COMMITTED", "sqlite": "SERIALIZABLE"}
+"""Each database's default isolation level: what a write session's connection is switched to."""
 
 
 def _current_revisions(connection: Connection) -> set[str]:
