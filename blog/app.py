@@ -31,7 +31,7 @@ from blog.domain.system.controllers import HealthController
 from blog.errors import problem_details_plugin
 from blog.logs import configure_logging, request_log
 from blog.metrics import MetricsController, RequestMetrics, count_pool_connections, forget_this_process
-from blog.overload import AdmissionMiddleware
+from blog.overload import Admission
 from blog.request_context import RequestContextMiddleware, RequestObserver
 from blog.request_hooks import before_request
 from blog.security import bearer_auth
@@ -129,15 +129,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
     metrics = RequestMetrics()
     observer = RequestObserver(request_log(settings), metrics)
     # As many requests at once as there are connections; the others wait their turn (blog.overload).
-    admission = AdmissionMiddleware(
-        settings.database.pool_size + settings.database.max_overflow, settings.app.queue_timeout
-    )
+    admission = Admission(settings.database.pool_size + settings.database.max_overflow, settings.app.queue_timeout)
 
     def outermost_middleware(app_config: AppConfig) -> AppConfig:
         # After the bearer's on_app_init, which puts its own middleware first: the request's
         # id must be bound before authentication logs anything, and a request refused for
         # the load must cost nothing, not even the check of its token.
-        app_config.middleware[:0] = [RequestContextMiddleware(metrics), admission]
+        app_config.middleware[:0] = [RequestContextMiddleware(metrics, admission)]
         return app_config
 
     return Litestar(

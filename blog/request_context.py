@@ -18,9 +18,9 @@ Two hooks, because Litestar runs middleware only on routes it matched:
 
 from __future__ import annotations
 
+import os
 import re
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -32,6 +32,7 @@ from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 from structlog.typing import FilteringBoundLogger
 
 from blog.metrics import NOT_COUNTED, RequestMetrics
+from blog.overload import Admission
 
 REQUEST_ID_HEADER = "X-Request-ID"
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -54,7 +55,7 @@ def request_context(scope: Scope) -> RequestContext:
     context: RequestContext | None = state.get(_STATE_KEY)
     if context is None:
         sent = Headers.from_scope(scope).get(REQUEST_ID_HEADER, "")
-        request_id = sent if SANE_REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
+        request_id = sent if SANE_REQUEST_ID.fullmatch(sent) else os.urandom(16).hex()
         context = state[_STATE_KEY] = RequestContext(request_id=request_id, started=time.perf_counter())
     return context
 
@@ -65,23 +66,25 @@ def _counted(scope: Scope) -> bool:
 
 
 class RequestContextMiddleware(ASGIMiddleware):
-    """Binds the request's id to every line logged while the route serves it; counts it in progress."""
+    """Binds the request's id to every line logged while the route serves it; counts it in progress;
+    serves it when ``admission`` gives it a turn (blog.overload)."""
 
     scopes = (ScopeType.HTTP,)
 
-    def __init__(self, metrics: RequestMetrics) -> None:
+    def __init__(self, metrics: RequestMetrics, admission: Admission) -> None:
         self.metrics = metrics
+        self.admission = admission
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         # Bound in the request's own task (a copy of the server's context), so it ends with it.
         structlog.contextvars.bind_contextvars(request_id=request_context(scope).request_id)
         if not _counted(scope):
-            await next_app(scope, receive, send)
+            await self.admission.serve(scope, receive, send, next_app)
             return
         in_progress = self.metrics.in_progress(cast("HTTPScope", scope)["method"], scope["path_template"])
         in_progress.inc()
         try:
-            await next_app(scope, receive, send)
+            await self.admission.serve(scope, receive, send, next_app)
         finally:
             in_progress.dec()
 
