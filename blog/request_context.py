@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import structlog
-from litestar.datastructures import Headers, MutableScopeHeaders
+from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
@@ -35,7 +35,9 @@ from blog.metrics import NOT_COUNTED, RequestMetrics
 from blog.overload import Admission
 
 REQUEST_ID_HEADER = "X-Request-ID"
-SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+SANE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,64}")
+_REQUEST_ID_NAME = REQUEST_ID_HEADER.lower().encode()
+"""As ASGI servers give header names: lower-case bytes."""
 _STATE_KEY = "blog.request_context"
 
 
@@ -54,8 +56,8 @@ def request_context(scope: Scope) -> RequestContext:
     state: dict[str, Any] = scope.setdefault("state", {})
     context: RequestContext | None = state.get(_STATE_KEY)
     if context is None:
-        sent = Headers.from_scope(scope).get(REQUEST_ID_HEADER, "")
-        request_id = sent if SANE_REQUEST_ID.fullmatch(sent) else os.urandom(16).hex()
+        sent = next((value for name, value in scope["headers"] if name == _REQUEST_ID_NAME), b"")
+        request_id = sent.decode("latin-1") if SANE_REQUEST_ID.fullmatch(sent) else os.urandom(16).hex()
         context = state[_STATE_KEY] = RequestContext(request_id=request_id, started=time.perf_counter())
     return context
 

@@ -82,7 +82,15 @@ class BlogService(SQLAlchemyAsyncRepositoryService[ModelT, RepoT]):
     """What one row is, in a word (``article``): errors name it."""
 
     def __init__(self, session: AsyncSession | async_scoped_session[AsyncSession], **repo_kwargs: Any) -> None:
-        super().__init__(session, **{"auto_refresh": False, **repo_kwargs})
+        # The repository's base statement, built once: it would build `select(model)` anew
+        # for every request's service.
+        defaults = {"auto_refresh": False, "statement": self._base_statement()}
+        super().__init__(session, **{**defaults, **repo_kwargs})
+
+    @classmethod
+    @cache
+    def _base_statement(cls) -> Select[Any]:
+        return select(cls.repository_type.model_type)
 
     async def commit(self) -> None:
         """Commit the session's work; a failure is a repository error, as from Advanced Alchemy's own
