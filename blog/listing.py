@@ -11,7 +11,10 @@ also reads a number as Unix time, and a naive time would fail against the UTC co
 They come from one provider per listing rather than Advanced Alchemy's one per filter:
 Litestar resolves a handler's independent dependencies concurrently, a task each, and those
 tasks cost a listing 40% of its time (docs/performance.md). One provider also validates all
-its parameters at once, so a 400 names every bad one.
+its parameters at once, so a 400 names every bad one. A resource's own parameters (an
+article's ``tag``...) join that provider through ``Listing.scope``, a function of the
+listing's service: the provider then depends on the service, which depends on the session,
+and Litestar resolves the three in turn, with no task at all.
 
 The body of a listing stays a plain JSON array; the paging facts go in ``X-Total-Count``
 and an RFC 8288 ``Link`` header.
@@ -24,15 +27,24 @@ annotations``): a listing's provider is made per resource, with that resource's 
 # a parameter by its Python name in validation errors, so they are spelt that way here too.
 # ruff: noqa: N803
 
+import inspect
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_type_hints
 from urllib.parse import urlencode
 
 import msgspec
-from advanced_alchemy.filters import BeforeAfter, CollectionFilter, FilterTypes, LimitOffset, OrderBy, SearchFilter
+from advanced_alchemy.filters import (
+    BeforeAfter,
+    CollectionFilter,
+    FilterTypes,
+    LimitOffset,
+    OrderBy,
+    SearchFilter,
+    StatementFilter,
+)
 from advanced_alchemy.service import find_filter
 from litestar import Request, Response
 from litestar.datastructures import ResponseHeader
@@ -41,6 +53,7 @@ from litestar.exceptions import ValidationException
 from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
 from litestar.params import QueryParameter, SkipValidation
 from msgspec import Meta
+from sqlalchemy import ColumnElement
 
 from blog.fields import ID_SCHEMA_BOUNDS, MAX_ID
 
@@ -51,7 +64,7 @@ MAX_PAGE = 10_000_000
 MAX_SEARCH_LENGTH = 200
 
 BoundedId = Annotated[int, Meta(ge=1, le=MAX_ID)]
-Filters = NamedDependency[SkipValidation[list[FilterTypes]]]
+Filters = NamedDependency[SkipValidation[list[StatementFilter | ColumnElement[bool]]]]
 """A listing handler's ``filters`` parameter: built by the providers below, not validated again."""
 SortOrder = Literal["asc", "desc"]
 PAGING_PARAMETERS = frozenset({"currentPage", "pageSize"})
@@ -73,18 +86,29 @@ PAGING_HEADERS = [
 ]
 
 
+Condition = StatementFilter | ColumnElement[bool]
+Scope = Callable[..., Awaitable[Sequence[Condition]]]
+"""A resource's own listing parameters: an async function taking the listing's service (a
+dependency, by its name) and query parameters, and giving the conditions they make."""
+
+
 @dataclass(frozen=True)
 class Listing:
-    """How one resource is listed: its sortable columns, default order and search columns."""
+    """How one resource is listed: its sortable columns, default order and search columns, and
+    its own parameters (``scope``)."""
 
     sort_fields: tuple[str, ...]
     default_sort: str
     default_order: SortOrder
     search_fields: tuple[str, ...]
+    scope: Scope | None = None
 
     def dependencies(self) -> dict[str, Provide]:
         """The ``filters`` dependency, for a listing handler's ``dependencies``."""
-        return {"filters": Provide(self._filters_provider(), sync_to_thread=False)}
+        standard = self._filters_provider()
+        if self.scope is None:
+            return {"filters": Provide(standard, sync_to_thread=False)}
+        return {"filters": Provide(_joined(standard, self.scope))}
 
     def _filters_provider(self) -> Callable[..., list[FilterTypes]]:
         """One provider for all of a listing's standard parameters (why one: the module's docstring)."""
@@ -160,6 +184,30 @@ class Listing:
         return provide_filters
 
 
+def _joined(standard: Callable[..., list[FilterTypes]], scope: Scope) -> Callable[..., Awaitable[list[Condition]]]:
+    """One provider taking the parameters of both ``standard`` and ``scope``, and giving both's conditions.
+
+    Its signature is theirs together (keyword-only), so that Litestar validates and documents
+    every parameter as declared on the two.
+    """
+    parts = [(function, inspect.signature(function)) for function in (standard, scope)]
+
+    async def provide_filters(**values: Any) -> list[Condition]:
+        found: list[Condition] = list(standard(**{name: values[name] for name in parts[0][1].parameters}))
+        found += await scope(**{name: values[name] for name in parts[1][1].parameters})
+        return found
+
+    parameters = [
+        parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY, annotation=hints[name])
+        for function, signature in parts
+        for hints in [get_type_hints(function, include_extras=True)]
+        for name, parameter in signature.parameters.items()
+    ]
+    provide_filters.__signature__ = inspect.Signature(parameters, return_annotation=list[Condition])  # type: ignore[attr-defined]
+    provide_filters.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": list[Condition]}
+    return provide_filters
+
+
 # The shape of an ISO 8601 date-time. Litestar checks it with the other parameters; `_moment`
 # then parses the value strictly (Litestar's lenient decoding would read a number as Unix time).
 _DATE_TIME = (
@@ -189,7 +237,10 @@ def _moment(value: str | None) -> datetime | None:
 
 
 def paged_response(
-    request: Request[Any, Any, Any], items: Sequence[Any], total: int, filters: Sequence[FilterTypes]
+    request: Request[Any, Any, Any],
+    items: Sequence[Any],
+    total: int,
+    filters: Sequence[StatementFilter | ColumnElement[bool]],
 ) -> Response[Any]:
     """The page as a plain array, with ``X-Total-Count`` and the ``Link`` header."""
     page = find_filter(LimitOffset, filters) or LimitOffset(limit=DEFAULT_PAGE_SIZE, offset=0)

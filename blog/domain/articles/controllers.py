@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Annotated, Any
 
-from advanced_alchemy.filters import ComparisonFilter, StatementFilter
+from advanced_alchemy.filters import StatementFilter
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.dto import DTOData
 from litestar.enums import MediaType
-from litestar.params import JSONBody, QueryParameter, SkipValidation
+from litestar.params import JSONBody, QueryParameter
 from litestar.security.jwt import Token
 from litestar.status_codes import HTTP_201_CREATED
 from sqlalchemy import ColumnElement
@@ -20,43 +21,48 @@ from blog.domain.articles.schemas import ArticleCreate, ArticleId, ArticleRead, 
 from blog.domain.articles.services import ArticleService, of_author
 from blog.domain.authors.models import Author
 from blog.domain.authors.schemas import AuthorId
-from blog.domain.authors.services import AuthorService
 from blog.errors import problem_responses
 from blog.fields import ID_BOUNDS
 from blog.listing import PAGING_HEADERS, Filters, Listing, paged_response
 from blog.security import PUBLIC, SECURED
 from blog.service import read_provider, write_provider
 
+TagParameter = Annotated[
+    str | None,
+    QueryParameter(
+        min_length=1, max_length=40, pattern=r"^[^\x00-\x1f\x7f]*$", description="Only the articles with this tag."
+    ),
+]
+
+
+async def article_scope(
+    articles: NamedDependency[ArticleService],
+    author_id: Annotated[int | None, QueryParameter(**ID_BOUNDS, description="Only this author's articles.")] = None,
+    tag: TagParameter = None,
+) -> list[StatementFilter | ColumnElement[bool]]:
+    """``GET /articles``'s own parameters: ``author_id`` and ``tag``."""
+    scope: list[StatementFilter | ColumnElement[bool]] = [] if author_id is None else [of_author(author_id)]
+    if tag is not None:
+        scope.append(await articles.tagged(tag))
+    return scope
+
+
+async def author_article_scope(
+    articles: NamedDependency[ArticleService], author_id: AuthorId, tag: TagParameter = None
+) -> list[StatementFilter | ColumnElement[bool]]:
+    """``GET /authors/{author_id}/articles``'s: the author (404 if there is none), and ``tag``."""
+    return [await articles.of_existing_author(author_id), *await article_scope(articles, tag=tag)]
+
+
 ARTICLE_LISTING = Listing(
     sort_fields=("id", "created_at", "updated_at", "title"),
     default_sort="created_at",
     default_order="desc",
     search_fields=("title",),
+    scope=article_scope,
 )
+AUTHOR_ARTICLE_LISTING = replace(ARTICLE_LISTING, scope=author_article_scope)
 READS = {"articles": read_provider(ArticleService)}
-
-
-def provide_author_filter(
-    author_id: Annotated[int | None, QueryParameter(**ID_BOUNDS, description="Only this author's articles.")] = None,
-) -> ComparisonFilter | None:
-    """``?author_id=``: a dependency, so that its errors are reported with the other filters'."""
-    return of_author(author_id) if author_id is not None else None
-
-
-def provide_tag_filter(
-    tag: Annotated[
-        str | None,
-        QueryParameter(
-            min_length=1, max_length=40, pattern=r"^[^\x00-\x1f\x7f]*$", description="Only the articles with this tag."
-        ),
-    ] = None,
-) -> str | None:
-    """``?tag=``: a dependency, so that its errors are reported with the other filters'."""
-    return tag
-
-
-TAG_FILTER = {"tag_filter": Provide(provide_tag_filter, sync_to_thread=False)}
-TagFilter = NamedDependency[SkipValidation[str | None]]
 
 
 class ArticleController(Controller):
@@ -73,12 +79,7 @@ class ArticleController(Controller):
         media_type=MediaType.JSON,
         summary="List articles",
         opt=PUBLIC,
-        dependencies={
-            **READS,
-            **ARTICLE_LISTING.dependencies(),
-            **TAG_FILTER,
-            "author_filter": Provide(provide_author_filter, sync_to_thread=False),
-        },
+        dependencies={**READS, **ARTICLE_LISTING.dependencies()},
         response_headers=PAGING_HEADERS,
         responses=problem_responses(400),
     )
@@ -87,8 +88,6 @@ class ArticleController(Controller):
         request: Request[Any, Any, Any],
         articles: NamedDependency[ArticleService],
         filters: Filters,
-        author_filter: NamedDependency[SkipValidation[ComparisonFilter | None]],
-        tag_filter: TagFilter,
     ) -> Response[Sequence[Article]]:
         """A page of articles, newest first unless `orderBy` says otherwise.
 
@@ -96,10 +95,7 @@ class ArticleController(Controller):
         `Link` points to the first, previous, next and last pages. `searchString` matches
         titles; `author_id` keeps one author's articles, `tag` the articles with that tag.
         """
-        scope: list[StatementFilter | ColumnElement[bool]] = [] if author_filter is None else [author_filter]
-        if tag_filter is not None:
-            scope.append(await articles.tagged(tag_filter))
-        items, total = await articles.read_page([*filters, *scope])
+        items, total = await articles.read_page(filters)
         return paged_response(request, items, total, filters)
 
     @post(
@@ -183,7 +179,7 @@ class AuthorArticleController(Controller):
     path = "/authors/{author_id:int}/articles"
     tags = ["Articles"]
     opt = PUBLIC
-    dependencies = {**READS, "authors": read_provider(AuthorService), **ARTICLE_LISTING.dependencies(), **TAG_FILTER}
+    dependencies = {**READS, **AUTHOR_ARTICLE_LISTING.dependencies()}
     return_dto = ArticleRead
 
     @get(
@@ -196,19 +192,13 @@ class AuthorArticleController(Controller):
     async def list_author_articles(
         self,
         request: Request[Any, Any, Any],
-        authors: NamedDependency[AuthorService],
         articles: NamedDependency[ArticleService],
         filters: Filters,
-        tag_filter: TagFilter,
         author_id: AuthorId,
     ) -> Response[Sequence[Article]]:
         """A page of the author's articles, newest first; 404 if the author does not exist.
 
         Takes the same query parameters, and answers with the same headers, as `GET /articles`.
         """
-        await authors.ensure_exists(author_id)
-        scope: list[StatementFilter | ColumnElement[bool]] = [of_author(author_id)]
-        if tag_filter is not None:
-            scope.append(await articles.tagged(tag_filter))
-        items, total = await articles.read_page([*filters, *scope])
+        items, total = await articles.read_page(filters)
         return paged_response(request, items, total, filters)

@@ -104,6 +104,11 @@ class ArticleService(BlogService[Article, "ArticleService.Repo"]):
     not_owner = "Only the article's author may change or delete it."
     resource = "article"
 
+    async def of_existing_author(self, author_id: int) -> ComparisonFilter:
+        """Only this author's articles; ``NotFoundError`` (404) if no author has the id."""
+        await AuthorService(session=self.repository.session).ensure_exists(author_id)
+        return of_author(author_id)
+
     async def tagged(self, name: str) -> ColumnElement[bool]:
         """A condition: only the articles with the tag ``name`` (none, if no article ever had it).
 
