@@ -95,11 +95,11 @@ SERVERS = ("uvicorn", "granian")
 SERVING_DOCS = ROOT / "docs" / "serving.md"
 
 
-def documented_command(server: str, port: int, workers: int) -> list[str]:
+def documented_command(server: str, port: int, workers: int, docs: Path = SERVING_DOCS) -> list[str]:
     """The production command of ``server`` exactly as docs/serving.md gives it (its first one),
     with only the host, the port and the number of workers changed; its environment assignments
     (``DATABASE_URL=...``) are left to the caller, and ``.venv/bin/`` means this Python's."""
-    text = SERVING_DOCS.read_text(encoding="utf-8")
+    text = docs.read_text(encoding="utf-8")
     for block in re.findall(r"```sh\n(.*?)```", text, re.DOTALL):
         words = shlex.split(block.replace("\\\n", " "))
         while words and re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", words[0]):
@@ -153,4 +153,6 @@ def app_server(
     settings. Its log (a JSON line per request) goes to ``log``, as a collector would take it.
     ``cwd``: another checkout of the project to serve (the server imports ``blog`` from there)."""
     settings = {"DATABASE_URL": database, "AUTH_SECRET": BENCH_SECRET, **(env or {})}
-    return serve(documented_command(server, port, workers), port, env=settings, log=log, cwd=cwd)
+    # A checkout is served as its own docs say.
+    command = documented_command(server, port, workers, docs=cwd / "docs" / "serving.md")
+    return serve(command, port, env=settings, log=log, cwd=cwd)

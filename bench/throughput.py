@@ -98,7 +98,7 @@ def _ms(text: str) -> float:
 def wrk(port: int, script: Path, seconds: int, connections: int) -> Result:
     argv = ["wrk", f"-c{connections}", "-t2", f"-d{seconds}s", "--latency", "-s", str(script)]
     output = subprocess.run([*argv, f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     errors = int(non_2xx.group(1)) if non_2xx else 0
