@@ -34,7 +34,7 @@ from blog.metrics import MetricsController, RequestMetrics, count_pool_connectio
 from blog.overload import Admission
 from blog.request_context import RequestContextMiddleware, RequestObserver
 from blog.request_hooks import before_request
-from blog.security import bearer_auth
+from blog.security import BEARER_STATE_KEY, bearer_auth
 from blog.settings import AppSettings, CacheSettings, Settings, load_settings
 from blog.startup import debug_requested, exit_on_startup_error
 
@@ -166,6 +166,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # blog.logs configures logging for the whole process; Litestar's own set-up would add
         # a second handler to the root logger, and every line would be written twice.
         logging_config=None,
-        state=State({"settings": settings}),
+        state=State({"settings": settings, BEARER_STATE_KEY: bearer}),
         debug=debug,
     )

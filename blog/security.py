@@ -181,6 +181,21 @@ async def _not_an_app(scope: Scope, receive: Receive, send: Send) -> None:  # pr
     raise RuntimeError(msg)
 
 
+BEARER_STATE_KEY = "bearer"
+"""Where the app keeps its ``BearerAuth`` in its state (``create_app``)."""
+
+
+async def reader_of(request: ASGIConnection[Any, Any, Any, Any]) -> Any | None:
+    """Who makes a request to a public route: ``None`` without a token, the author with a valid
+    one (a 401 for an invalid one): ``BearerAuth.reader``.
+
+    Taken from the app's state rather than injected: a dependency without dependencies of its
+    own is resolved beside the session, in a task of its own (blog.listing), on every read.
+    """
+    bearer: BearerAuth = request.app.state[BEARER_STATE_KEY]
+    return await bearer.reader(request)
+
+
 def signing_key(settings: AuthSettings) -> str:
     """``auth.secret``, checked; a random key (and a warning) when it is not set."""
     if not settings.secret:

@@ -49,8 +49,8 @@ BATCH = 50_000
 
 AUTHOR_COLUMNS = ("id", "username", "email", "first_name", "last_name", "created_at", "updated_at")
 ARTICLE_COLUMNS = (
-    *("id", "slug", "title", "description", "content", "author_id"),
-    *("favorites_count", "created_at", "updated_at"),
+    *("id", "slug", "title", "description", "content", "content_html", "author_id"),
+    *("favorites_count", "created_at", "updated_at", "published_at"),
 )
 ARTICLE_TAG_COLUMNS = ("article_id", "tag_id", "position")
 FAVORITE_COLUMNS = ("author_id", "article_id", "created_at")
@@ -98,10 +98,17 @@ def pick_favorites(author_ids: Sequence[int], articles: int, rng: random.Random)
     return [divmod(pair, articles) for pair in chosen]
 
 
+def as_html(prose: str) -> str:
+    """Generated prose rendered as the app renders Markdown: it holds only words, spaces and a
+    full stop, so it is one paragraph (a test checks it against the renderer, which would cost
+    a million articles half a minute)."""
+    return f"<p>{prose}</p>\n"
+
+
 def article_rows(
     ids: Sequence[int], author_ids: Sequence[int], favorites_counts: Sequence[int] | None, rng: random.Random
-) -> Iterator[tuple[int, str, str, str, str, int, int, datetime, datetime]]:
-    """Articles whose title and slug end in their id (so each is new to the database);
+) -> Iterator[tuple[int, str, str, str, str, str, int, int, datetime, datetime, datetime]]:
+    """Published articles whose title and slug end in their id (so each is new to the database);
     ``favorites_counts`` per article, or 0 for triggers to count."""
     prose = Prose(rng)
     for index, article_id in enumerate(ids):
@@ -111,7 +118,20 @@ def article_rows(
         description, content = prose.sentence(rng, 4, 10), prose.sentence(rng, 20, 60)
         moment = _moment(rng)
         favorites = favorites_counts[index] if favorites_counts is not None else 0
-        yield article_id, slug, title, description, content, rng.choice(author_ids), favorites, moment, moment
+        author_id = rng.choice(author_ids)
+        yield (
+            article_id,
+            slug,
+            title,
+            description,
+            content,
+            as_html(content),
+            author_id,
+            favorites,
+            moment,
+            moment,
+            moment,
+        )
 
 
 def article_tag_rows(

@@ -16,6 +16,9 @@ ARTICLE_FIELDS = {
     "title",
     "description",
     "content",
+    "content_html",
+    "status",
+    "published_at",
     "tags",
     "author_id",
     "favorites_count",
@@ -36,6 +39,9 @@ async def test_create_returns_201_with_location_and_the_caller_as_author(
     assert article.keys() == ARTICLE_FIELDS
     assert response.headers["location"] == f"/articles/{article['id']}"
     assert article["content"] == "Line one.\nLine two."
+    assert article["content_html"] == "<p>Line one.\nLine two.</p>\n"
+    assert article["status"] == "published"
+    assert article["published_at"] is not None
     assert article["author_id"] == ada.id
     assert await count_rows(engine, "article") == 1
 

@@ -42,6 +42,7 @@ async def insert_rows(engine: AsyncEngine, authors: int, articles_each: int, *, 
                 author_id=a.id,
                 created_at=T0 if tied else T0 + timedelta(hours=j, minutes=a.id),
                 updated_at=T0 if tied else T0 + timedelta(hours=j, minutes=a.id),
+                published_at=T0 if tied else T0 + timedelta(hours=j, minutes=a.id),
             )
             for a in people
             for j in range(articles_each)

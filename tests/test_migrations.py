@@ -174,12 +174,15 @@ async def insert_author(connection: AsyncConnection, **values: str | None) -> in
 
 
 async def insert_article(connection: AsyncConnection, author_id: int, title: str) -> int:
-    """An article, as the schema at hand takes it (a slug since revision ce27645400c3)."""
+    """An article, as the schema at hand takes it (a slug since revision ce27645400c3, a
+    publication date since e42bb89bb4a4)."""
     columns = await connection.run_sync(lambda sync: {c["name"] for c in inspect(sync).get_columns("article")})
     slug = {"slug": f"{title.lower().replace(' ', '-')}-{uuid.uuid4().hex[:8]}"} if "slug" in columns else {}
+    published = ", published_at" if "published_at" in columns else ""
     statement = text(
-        f"INSERT INTO article (title, content, author_id, created_at, updated_at{', slug' if slug else ''}) "
-        f"VALUES (:title, 'Some text.', :author_id, {NOW}, {NOW}{', :slug' if slug else ''}) RETURNING id"
+        f"INSERT INTO article (title, content, author_id, created_at, updated_at{', slug' if slug else ''}{published}) "
+        f"VALUES (:title, 'Some text.', :author_id, {NOW}, {NOW}{', :slug' if slug else ''}"
+        f"{f', {NOW}' if published else ''}) RETURNING id"
     )
     return (await connection.execute(statement, {"title": title, "author_id": author_id, **slug})).scalar_one()
 

@@ -17,6 +17,7 @@ from litestar.status_codes import HTTP_201_CREATED
 from sqlalchemy import ColumnElement
 
 from blog.domain.articles.models import Article
+from blog.domain.articles.publishing import PublicOnly, Unpublished, now, unpublished
 from blog.domain.articles.schemas import ArticleCreate, ArticleId, ArticleRead, ArticleUpdate
 from blog.domain.articles.services import ArticleService, of_author
 from blog.domain.authors.models import Author
@@ -24,7 +25,7 @@ from blog.domain.authors.schemas import AuthorId
 from blog.errors import problem_responses
 from blog.fields import ID_BOUNDS
 from blog.listing import PAGING_HEADERS, Filters, Listing, paged_response
-from blog.security import PUBLIC, SECURED
+from blog.security import PUBLIC, SECURED, SEND_A_TOKEN, TokenMissingError, reader_of
 from blog.service import read_provider, write_provider
 
 TagParameter = Annotated[
@@ -35,13 +36,33 @@ TagParameter = Annotated[
 ]
 
 
+StatusParameter = Annotated[
+    Unpublished | None,
+    QueryParameter(
+        description=(
+            "`draft`: your drafts; `scheduled`: your articles published for a time still to come. "
+            "Needs a token. Without it, only public articles are listed."
+        )
+    ),
+]
+
+
 async def article_scope(
+    request: Request[Any, Any, Any],
     articles: NamedDependency[ArticleService],
     author_id: Annotated[int | None, QueryParameter(**ID_BOUNDS, description="Only this author's articles.")] = None,
     tag: TagParameter = None,
+    status: StatusParameter = None,
 ) -> list[StatementFilter | ColumnElement[bool]]:
-    """``GET /articles``'s own parameters: ``author_id`` and ``tag``."""
+    """``GET /articles``'s own parameters: ``author_id``, ``tag``, and ``status`` (the caller's own)."""
     scope: list[StatementFilter | ColumnElement[bool]] = [] if author_id is None else [of_author(author_id)]
+    if status is None:
+        scope.append(PublicOnly(now()))
+    else:
+        caller = await reader_of(request)
+        if caller is None:
+            raise TokenMissingError(f"`status={status}` lists your own articles. {SEND_A_TOKEN}")
+        scope.append(unpublished(status, caller.id, now()))
     if tag is not None:
         scope.append(await articles.tagged(tag))
     return scope
@@ -50,19 +71,27 @@ async def article_scope(
 async def author_article_scope(
     articles: NamedDependency[ArticleService], author_id: AuthorId, tag: TagParameter = None
 ) -> list[StatementFilter | ColumnElement[bool]]:
-    """``GET /authors/{author_id}/articles``'s: the author (404 if there is none), and ``tag``."""
-    return [await articles.of_existing_author(author_id), *await article_scope(articles, tag=tag)]
+    """``GET /authors/{author_id}/articles``'s: the author (404 if there is none), public articles, ``tag``."""
+    scope: list[StatementFilter | ColumnElement[bool]] = [await articles.of_existing_author(author_id)]
+    scope.append(PublicOnly(now()))
+    if tag is not None:
+        scope.append(await articles.tagged(tag))
+    return scope
 
 
 ARTICLE_LISTING = Listing(
-    sort_fields=("id", "created_at", "updated_at", "title"),
-    default_sort="created_at",
+    sort_fields=("id", "published_at", "created_at", "updated_at", "title"),
+    default_sort="published_at",
     default_order="desc",
     search_fields=("title",),
     scope=article_scope,
 )
 AUTHOR_ARTICLE_LISTING = replace(ARTICLE_LISTING, scope=author_article_scope)
 READS = {"articles": read_provider(ArticleService)}
+
+
+def _id_of(author: Author | None) -> int | None:
+    return author.id if author is not None else None
 
 
 class ArticleController(Controller):
@@ -81,7 +110,7 @@ class ArticleController(Controller):
         opt=PUBLIC,
         dependencies={**READS, **ARTICLE_LISTING.dependencies()},
         response_headers=PAGING_HEADERS,
-        responses=problem_responses(400),
+        responses=problem_responses(400, 401),
     )
     async def list_articles(
         self,
@@ -89,11 +118,13 @@ class ArticleController(Controller):
         articles: NamedDependency[ArticleService],
         filters: Filters,
     ) -> Response[Sequence[Article]]:
-        """A page of articles, newest first unless `orderBy` says otherwise.
+        """A page of public articles, newest published first unless `orderBy` says otherwise.
 
         The body is a plain array; `X-Total-Count` says how many articles match in all and
         `Link` points to the first, previous, next and last pages. `searchString` matches
         titles; `author_id` keeps one author's articles, `tag` the articles with that tag.
+        `status=draft` or `status=scheduled` lists your own unpublished articles instead (with
+        your token).
         """
         items, total = await articles.read_page(filters)
         return paged_response(request, items, total, filters)
@@ -114,10 +145,13 @@ class ArticleController(Controller):
     ) -> Response[Article]:
         """Write an article: you are its author.
 
-        `title` and `content` are required; `description` (default `""`) and `tags` (at most
-        20, in the order given) are optional. `author_id` may be left out; if sent, it must be
-        your own id (403 otherwise, 404 if no author has it). The slug is made from the title.
-        The answer carries the new article and, in `Location`, its URL.
+        `title` and `content` (Markdown: CommonMark, with tables and strikethrough; the answer
+        carries it rendered as safe HTML in `content_html`) are required; `description`
+        (default `""`) and `tags` (at most 20, in the order given) are optional. The article
+        is published at once unless `status` is `"draft"`; a future `published_at` schedules
+        it. `author_id` may be left out; if sent, it must be your own id (403 otherwise, 404 if
+        no author has it). The slug is made from the title. The answer carries the new article
+        and, in `Location`, its URL.
         """
         article = await articles.create_by(request.user.id, data.as_builtins())
         location = request.app.route_reverse("get_article", article_id=article.id)
@@ -130,11 +164,17 @@ class ArticleController(Controller):
         summary="Get an article",
         opt=PUBLIC,
         dependencies=READS,
-        responses=problem_responses(400, 404),
+        responses=problem_responses(400, 401, 404),
     )
-    async def get_article(self, articles: NamedDependency[ArticleService], article_id: ArticleId) -> Article:
-        """One article by id; 404 with `"detail": "Article does not exist"` if there is none."""
-        return await articles.read(article_id)
+    async def get_article(
+        self, request: Request[Any, Any, Any], articles: NamedDependency[ArticleService], article_id: ArticleId
+    ) -> Article:
+        """One article by id; 404 with `"detail": "Article does not exist"` if there is none.
+
+        A draft, or an article scheduled for later, is found by its author only (with their
+        token); for anyone else it does not exist.
+        """
+        return await articles.read(article_id, reader_id=_id_of(await reader_of(request)))
 
     @patch(
         "/{article_id:int}",
@@ -151,10 +191,13 @@ class ArticleController(Controller):
         article_id: ArticleId,
         data: JSONBody[DTOData[Article]],
     ) -> Article:
-        """Change any of `title`, `description`, `content` and `tags`; fields left out keep their value.
+        """Change any of `title`, `description`, `content`, `tags`, `status` and `published_at`.
 
-        `tags` replaces the list (`[]` clears it); a new title gives a new slug. Only the
-        article's author may (403 otherwise); `author_id` may only restate them.
+        Fields left out keep their value. `tags` replaces the list (`[]` clears it); a new
+        title gives a new slug. `"status": "draft"` unpublishes the article (and clears
+        `published_at`); `"status": "published"` publishes a draft now, or at `published_at`.
+        Only the article's author may (403 otherwise; 404 for a draft of someone else's);
+        `author_id` may only restate them.
         """
         return await articles.update_owned(data.as_builtins(), item_id=article_id, owner_id=request.user.id)
 
@@ -196,7 +239,7 @@ class AuthorArticleController(Controller):
         filters: Filters,
         author_id: AuthorId,
     ) -> Response[Sequence[Article]]:
-        """A page of the author's articles, newest first; 404 if the author does not exist.
+        """A page of the author's public articles, newest published first; 404 if the author does not exist.
 
         Takes the same query parameters, and answers with the same headers, as `GET /articles`.
         """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from advanced_alchemy.base import DefaultBase, IdentityAuditBase
 from advanced_alchemy.mixins import SlugKey
@@ -14,6 +14,7 @@ from litestar.params import KwargDefinition
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     Dialect,
     ForeignKey,
     Index,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     func,
     select,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
 from sqlalchemy.ext.compiler import compiles
@@ -63,6 +65,23 @@ TagList = Annotated[
 ]
 
 
+DRAFT = "draft"
+PUBLISHED = "published"
+Status = Annotated[
+    Literal["draft", "published"],
+    KwargDefinition(description='`"draft"` (only its author sees it) or `"published"` (the default).'),
+]
+PublishedAt = Annotated[
+    datetime | None,
+    KwargDefinition(
+        description=(
+            "When the article is, or becomes, public: a date-time with a UTC offset. A future one schedules "
+            'a `"published"` article; a draft has none (null). Defaults to the moment of publishing.'
+        )
+    ),
+]
+
+
 class ArticleTag(DefaultBase):
     """One of an article's tags, at its place in the article's list."""
 
@@ -90,19 +109,36 @@ class Favorite(DefaultBase):
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), default=partial(datetime.now, UTC))
 
 
+def _where(condition: str) -> dict[str, Any]:
+    """A partial index's condition, on both databases."""
+    return {"postgresql_where": sql_text(condition), "sqlite_where": sql_text(condition)}
+
+
+PUBLISHED_ONLY = _where("status = 'published'")
+
+
 class Article(IdentityAuditBase, SlugKey):
-    """A piece of writing by one author."""
+    """A piece of writing by one author; public once published, at the time it was published for."""
 
     __tablename__ = "article"
     __table_args__ = (
         # Advanced Alchemy's SlugKey declares the same constraint; these table arguments replace its own.
         UniqueConstraint("slug", name="uq_article_slug"),
+        # A status, and a publication date exactly when published.
+        CheckConstraint(
+            "status IN ('draft', 'published') AND (status = 'draft') = (published_at IS NULL)", name="status"
+        ),
         Index("ix_article_created_at_id", "created_at", "id"),
         Index("ix_article_updated_at_id", "updated_at", "id"),
         Index("ix_article_title_id", "title", "id"),
-        # Serves the foreign key (cascading deletes) and one author's articles, newest first; the
-        # feed (articles by the authors one follows) is a walk of it per followed author.
+        # Serves the foreign key (cascading deletes) and an author's articles by creation.
         Index("ix_article_author_id_created_at_id", "author_id", "created_at", "id"),
+        # The public listings, newest published first (and the count of scheduled articles);
+        # one author's, and the feed (a walk of it per followed author); the drafts of one author
+        # (and their count). Partial: each holds only the rows its listings can return.
+        Index("ix_article_published_at_id", "published_at", "id", **PUBLISHED_ONLY),
+        Index("ix_article_author_id_published_at_id", "author_id", "published_at", "id", **PUBLISHED_ONLY),
+        Index("ix_article_drafts_author_id_id", "author_id", "id", **_where("status = 'draft'")),
         {"sqlite_autoincrement": True},
     )
 
@@ -113,6 +149,11 @@ class Article(IdentityAuditBase, SlugKey):
         BigInteger,
         ForeignKey("author.id", ondelete="CASCADE"),
     )
+    status: Mapped[Status] = mapped_column(String(9), default=PUBLISHED, server_default=PUBLISHED)
+    published_at: Mapped[PublishedAt] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+    """When the article is (or becomes) public; null for a draft."""
+    content_html: Mapped[str] = mapped_column(Text, default="", server_default="", info=dto_field("read-only"))
+    """``content`` rendered from Markdown and sanitised (``blog.domain.articles.markdown``), when it is written."""
     favorites_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0", info=dto_field("read-only"))
     """How many readers favourite it, kept by triggers on ``favorite`` (so even a cascade counts)."""
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Annotated, Any
 
+import msgspec
 from advanced_alchemy.extensions.litestar import SQLAlchemyDTOConfig
 from litestar.params import PathParameter
 
@@ -13,8 +15,9 @@ from blog.dto import ModelDTO, WriteDTO, write_config
 from blog.fields import ID_BOUNDS
 
 NOT_SHOWN = {"author", "tag_links", "tag_names"}
-SERVER_SET = {"slug", "favorites_count"}
+SERVER_SET = {"slug", "favorites_count", "content_html"}
 REPEATED_TAG = "Each tag may be given once"
+NO_OFFSET = "must say its UTC offset, e.g. `2026-12-24T09:00:00Z` or `2026-12-24T10:00:00+01:00`"
 
 
 def repeated_tags(body: Mapping[str, Any]) -> list[dict[str, str]]:
@@ -23,6 +26,25 @@ def repeated_tags(body: Mapping[str, Any]) -> list[dict[str, str]]:
     if isinstance(tags, list) and len(tags) != len({str(tag) for tag in tags}):
         return [{"key": "tags", "message": REPEATED_TAG, "source": "body"}]
     return []
+
+
+def local_time(body: Mapping[str, Any]) -> list[dict[str, str]]:
+    """A ``published_at`` without a UTC offset: which moment it means would be a guess."""
+    sent = body.get("published_at")
+    if not isinstance(sent, str):
+        return []
+    try:
+        moment = msgspec.convert(sent, datetime)
+    except msgspec.ValidationError:
+        return []  # not a date-time at all: the type check says so
+    if moment.tzinfo is None:
+        return [{"key": "published_at", "message": NO_OFFSET, "source": "body"}]
+    return []
+
+
+def article_rules(body: Mapping[str, Any]) -> list[dict[str, str]]:
+    """What the fields' types cannot say about an article's body."""
+    return repeated_tags(body) + local_time(body)
 
 
 class ArticleRead(ModelDTO[Article]):
@@ -39,7 +61,7 @@ class ArticleCreate(WriteDTO[Article]):
 
     @classmethod
     def rule_errors(cls, body: Mapping[str, Any]) -> list[dict[str, str]]:
-        return repeated_tags(body)
+        return article_rules(body)
 
 
 class ArticleUpdate(WriteDTO[Article]):
@@ -49,7 +71,7 @@ class ArticleUpdate(WriteDTO[Article]):
 
     @classmethod
     def rule_errors(cls, body: Mapping[str, Any]) -> list[dict[str, str]]:
-        return repeated_tags(body)
+        return article_rules(body)
 
 
 ArticleId = Annotated[int, PathParameter(**ID_BOUNDS, description="The article's id.")]

@@ -6,31 +6,58 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from advanced_alchemy.exceptions import DuplicateKeyError
-from advanced_alchemy.filters import ComparisonFilter, StatementFilter
+from advanced_alchemy.exceptions import DuplicateKeyError, NotFoundError
+from advanced_alchemy.filters import ComparisonFilter, LimitOffset, OrderBy, StatementFilter
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository, SQLAlchemyAsyncSlugRepository
-from advanced_alchemy.service import ErrorMessages, ModelDictT, SQLAlchemyAsyncRepositoryService, is_dict
+from advanced_alchemy.service import (
+    ErrorMessages,
+    LoadSpec,
+    ModelDictT,
+    SQLAlchemyAsyncRepositoryService,
+    find_filter,
+    is_dict,
+)
 from advanced_alchemy.utils.text import slugify
-from sqlalchemy import ColumnElement, Table, false, func, literal, select
+from sqlalchemy import ColumnElement, Table, bindparam, false, func, literal, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from blog.domain.articles.markdown import render
 from blog.domain.articles.models import Article, ArticleTag, Favorite, tag_names
+from blog.domain.articles.publishing import (
+    ARTICLE,
+    VISIBLE_BY_ID,
+    PublicOnly,
+    is_public,
+    not_yet_public,
+    now,
+    publication,
+    visible_to,
+)
 from blog.domain.authors.models import Author
 from blog.domain.authors.services import AuthorService
 from blog.domain.profiles.models import Follow
 from blog.domain.profiles.services import FollowService
 from blog.domain.tags.models import Tag
-from blog.service import BlogRepository, BlogService, NotOwnerError
+from blog.service import BlogRepository, BlogService, NotOwnerError, row_count_of
 
 ARTICLE_NOT_FOUND = "Article does not exist"
 NOT_YOURS = "An article's author_id can only be its author's own id."
 SLUG_LENGTH = 80
 """A slug's length before its suffix: room for `-x7k2` under the column's 100 characters."""
 RESERVED_SLUGS = frozenset({"feed"})
-ARTICLE = cast("Table", Article.__table__)
-ARTICLE_TAG = cast("Table", ArticleTag.__table__)
 """Slugs an article cannot have: `/api/articles/feed` is the reader's feed, not an article."""
+ARTICLE_TAG = cast("Table", ArticleTag.__table__)
+FEED_SIZE = 20
+"""Articles in a feed."""
+NEWEST_PUBLISHED = OrderBy("published_at", "desc")
+PUBLIC_COUNT = select(
+    row_count_of("article").scalar_subquery()
+    - select(func.count()).select_from(ARTICLE).where(not_yet_public(bindparam("now"))).scalar_subquery()
+)
+"""How many articles are public at ``now``: all of them (kept by triggers) but the drafts and
+the scheduled ones (few, each in a partial index); one statement."""
+"""The order of public listings: newest published first (then the newest id)."""
 
 
 def of_author(author_id: int) -> ComparisonFilter:
@@ -101,8 +128,34 @@ class ArticleService(BlogService[Article, "ArticleService.Repo"]):
 
     repository_type = Repo
     read_columns = (*ARTICLE.c, tag_names(ARTICLE.c.id).label("tags"))
+    read_condition = VISIBLE_BY_ID
     not_owner = "Only the article's author may change or delete it."
     resource = "article"
+
+    async def read(self, item_id: int, reader_id: int | None = None, **parameters: Any) -> Article:
+        """The article as the API shows it, if ``reader_id`` may see it (see ``publishing``): anyone
+        a public article, only its author a draft or a scheduled one; else ``NotFoundError``."""
+        return await super().read(item_id, now=now(), reader_id=reader_id, **parameters)
+
+    async def get_owned(self, item_id: int, owner_id: int, load: LoadSpec | None = None) -> Article:
+        """The article, if ``owner_id`` wrote it: a 404 if there is none, or if it is not public
+        yet and not theirs (its existence is not told); a 403 if it is public and someone else's."""
+        article = await self.get(item_id, load=load)
+        if article.author_id != owner_id:
+            if not is_public(article, now()):
+                raise NotFoundError(ARTICLE_NOT_FOUND)
+            raise NotOwnerError(self.not_owner, self.resource)
+        return article
+
+    async def _total(self, filters: Sequence[StatementFilter | ColumnElement[bool]], found: int) -> int:
+        """As ``BlogService``'s, but the public articles are counted as all of them (a trigger-kept
+        count) minus those not public yet (few, and in partial indexes), not row by row."""
+        conditions = [f for f in filters if not isinstance(f, (LimitOffset, OrderBy))]
+        page = find_filter(LimitOffset, filters)
+        evident = page is None or (found < page.limit and (found or page.offset == 0))
+        if evident or len(conditions) != 1 or not isinstance(conditions[0], PublicOnly):
+            return await super()._total(filters, found)
+        return int(await self.repository.session.scalar(PUBLIC_COUNT, {"now": conditions[0].moment}) or 0)
 
     async def of_existing_author(self, author_id: int) -> ComparisonFilter:
         """Only this author's articles; ``NotFoundError`` (404) if no author has the id."""
@@ -125,15 +178,22 @@ class ArticleService(BlogService[Article, "ArticleService.Repo"]):
         tagged = select(ARTICLE_TAG.c.article_id).where(ARTICLE_TAG.c.tag_id == literal(tag_id, literal_execute=True))
         return ARTICLE.c.id.in_(tagged)
 
-    async def get_by_slug(self, slug: str, *, with_author: bool = False) -> Article:
-        """The article with this slug (and its author, if asked); ``NotFoundError`` if there is none."""
-        return await self.get_one(Article.slug == slug, load=[joinedload(Article.author)] if with_author else None)
+    async def get_by_slug(self, slug: str, reader_id: int | None, *, with_author: bool = False) -> Article:
+        """The article with this slug (and its author, if asked), if ``reader_id`` may see it;
+        ``NotFoundError`` if there is none (or it is someone else's draft)."""
+        load = [joinedload(Article.author)] if with_author else None
+        return await self.get_one(Article.slug == slug, visible_to(reader_id, now()), load=load)
 
     async def page_with_authors(
         self, filters: Sequence[StatementFilter | ColumnElement[bool]]
     ) -> tuple[Sequence[Article], int]:
-        """``list_page``, each article with its author (in the same statement) and tags (one more)."""
+        """``list_page``, each article with its author and tags (in the same statement)."""
         return await self.list_page(filters, load=[joinedload(Article.author)])
+
+    async def latest(self, *conditions: ColumnElement[bool] | StatementFilter) -> Sequence[Article]:
+        """The ``FEED_SIZE`` most recently published public articles (with ``conditions``), with their authors."""
+        page = [PublicOnly(now()), *conditions, LimitOffset(limit=FEED_SIZE, offset=0), NEWEST_PUBLISHED]
+        return await self.get_many(*page, OrderBy("id", "desc"), load=[joinedload(Article.author)])
 
     async def reader_marks(self, reader_id: int | None, articles: Sequence[Article]) -> tuple[set[int], set[int]]:
         """Which of ``articles`` the reader favourites, and which of their authors the reader follows:
@@ -146,10 +206,17 @@ class ArticleService(BlogService[Article, "ArticleService.Repo"]):
         return favorited, followed
 
     async def create_by(self, author_id: int, data: dict[str, Any]) -> Article:
-        """A new article by ``author_id`` (committed); ``data`` may restate its ``author_id``, no other."""
+        """A new article by ``author_id`` (committed); ``data`` may restate its ``author_id``, no other.
+
+        Published at once unless ``data`` says otherwise (``publishing.publication``); its
+        content is rendered to HTML now, once.
+        """
         await self._refuse_other_author(data, author_id)
         names = data.pop("tags", None) or []
-        article = await self.create({**data, "author_id": author_id, "tag_links": []})
+        data |= publication(data, None, now())
+        article = await self.create(
+            {**data, "author_id": author_id, "tag_links": [], "content_html": render(data["content"])}
+        )
         await self._set_tags(article, names)
         await self.commit()
         return _with_tag_names(article)
@@ -162,6 +229,9 @@ class ArticleService(BlogService[Article, "ArticleService.Repo"]):
         if "title" in changes and changes["title"] != article.title:
             # A new title, a new slug: the old one may be taken by another article later.
             changes["slug"] = await self.repository.get_available_slug(changes["title"])
+        if "content" in changes:
+            changes["content_html"] = render(changes["content"])
+        changes |= publication(changes, article, now())
         for field, value in changes.items():
             setattr(article, field, value)
         if names is not None:  # omitted keeps the tags; [] clears them
@@ -171,9 +241,12 @@ class ArticleService(BlogService[Article, "ArticleService.Repo"]):
         return _with_tag_names(article)
 
     async def to_model_on_create(self, data: ModelDictT[Article]) -> ModelDictT[Article]:
-        if is_dict(data) and "slug" not in data:
+        """A new article's derived fields: its slug, its content as HTML, when it is published."""
+        if not is_dict(data):
+            return data
+        if "slug" not in data:
             data = {**data, "slug": await self.repository.get_available_slug(str(data["title"]))}
-        return data
+        return {**data, "content_html": render(str(data["content"])), **publication(data, None, now())}
 
     async def favorite(self, article: Article, author_id: int) -> Article:
         """``author_id`` favourites ``article`` (committed; favouriting twice changes nothing).

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from advanced_alchemy.filters import LimitOffset, OrderBy, StatementFilter
+from advanced_alchemy.filters import LimitOffset, StatementFilter
 from litestar import Controller, Request, delete, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException
@@ -20,7 +20,8 @@ from litestar.status_codes import HTTP_200_OK
 from sqlalchemy import ColumnElement
 
 from blog.domain.articles.models import Article
-from blog.domain.articles.services import ArticleService, by_username, favorited_by, followed_by
+from blog.domain.articles.publishing import PublicOnly, now
+from blog.domain.articles.services import NEWEST_PUBLISHED, ArticleService, by_username, favorited_by, followed_by
 from blog.domain.auth.services import LoginThrottle, log_in
 from blog.domain.authors.models import Author
 from blog.domain.authors.services import AuthorService
@@ -99,15 +100,16 @@ async def _article_page(
     limit: int,
     offset: int,
 ) -> ArticlesResponse:
-    """A page of articles, newest first, with what the reader favourites and follows.
+    """A page of public articles, newest published first, with what the reader favourites and follows.
 
     A fixed number of statements whatever the page's size: the page with its authors, their
     tags, the total (when it is not evident from the page), the reader's favourites and follows.
     """
     filters: list[StatementFilter | ColumnElement[bool]] = [
+        PublicOnly(now()),
         *conditions,
         LimitOffset(limit=limit, offset=offset),
-        OrderBy(field_name="created_at", sort_order="desc"),
+        NEWEST_PUBLISHED,
     ]
     items, total = await articles.page_with_authors(filters)
     favorited, followed = await articles.reader_marks(_reader_id(reader), items)
@@ -300,7 +302,7 @@ class ArticlesController(Controller):
         limit: Limit = DEFAULT_PAGE_SIZE,
         offset: Offset = 0,
     ) -> ArticlesResponse:
-        """Articles, newest first: with `tag`, by the `author` with that username, or `favorited` by them.
+        """Articles, newest published first: with `tag`, by the `author` with that username, or `favorited` by them.
 
         Each comes without its body; `articlesCount` counts every match over all pages.
         """
@@ -326,7 +328,7 @@ class ArticlesController(Controller):
         limit: Limit = DEFAULT_PAGE_SIZE,
         offset: Offset = 0,
     ) -> ArticlesResponse:
-        """The articles of the authors you follow, newest first."""
+        """The articles of the authors you follow, newest published first."""
         return await _article_page(articles, request.user, [followed_by(request.user.id)], limit, offset)
 
     @post(
@@ -362,7 +364,7 @@ class ArticlesController(Controller):
         self, slug: Slug, articles: NamedDependency[ArticleService], reader: Reader
     ) -> ArticleResponse:
         """The article with this slug, with its body."""
-        article = await articles.get_by_slug(slug, with_author=True)
+        article = await articles.get_by_slug(slug, _reader_id(reader), with_author=True)
         favorited, followed = await articles.reader_marks(_reader_id(reader), [article])
         return ArticleResponse(
             article=present_article(
@@ -389,7 +391,7 @@ class ArticlesController(Controller):
             {"body": "content", "tag_list": "tags"}.get(name, name): value
             for name, value in given(data.article).items()
         }
-        article = await articles.get_by_slug(slug)
+        article = await articles.get_by_slug(slug, request.user.id)
         article = await articles.update_owned(changes, item_id=article.id, owner_id=request.user.id)
         return await _article_response(articles, article, request.user, request.user.id)
 
@@ -404,7 +406,7 @@ class ArticlesController(Controller):
         self, request: Request[Author, Token, Any], slug: Slug, articles: NamedDependency[ArticleService]
     ) -> None:
         """Delete the article, with its comments and favourites."""
-        article = await articles.get_by_slug(slug)
+        article = await articles.get_by_slug(slug, request.user.id)
         await articles.delete_owned(article.id, owner_id=request.user.id)
 
     @post(
@@ -419,7 +421,7 @@ class ArticlesController(Controller):
         self, request: Request[Author, Token, Any], slug: Slug, articles: NamedDependency[ArticleService]
     ) -> ArticleResponse:
         """Favourite the article (twice changes nothing); the answer has its new `favoritesCount`."""
-        article = await articles.favorite(await articles.get_by_slug(slug), request.user.id)
+        article = await articles.favorite(await articles.get_by_slug(slug, request.user.id), request.user.id)
         return await _article_response(articles, article, article.author, request.user.id)
 
     @delete(
@@ -434,7 +436,7 @@ class ArticlesController(Controller):
         self, request: Request[Author, Token, Any], slug: Slug, articles: NamedDependency[ArticleService]
     ) -> ArticleResponse:
         """Stop favouriting the article (twice changes nothing)."""
-        article = await articles.unfavorite(await articles.get_by_slug(slug), request.user.id)
+        article = await articles.unfavorite(await articles.get_by_slug(slug, request.user.id), request.user.id)
         return await _article_response(articles, article, article.author, request.user.id)
 
 
@@ -466,7 +468,7 @@ class CommentsController(Controller):
         reader: Reader,
     ) -> CommentsResponse:
         """The article's comments, oldest first."""
-        article = await articles.get_by_slug(slug)
+        article = await articles.get_by_slug(slug, _reader_id(reader))
         found = await comments.on_article(article.id)
         followed = await follows.followed_among(_reader_id(reader), {comment.author_id for comment in found})
         return CommentsResponse(
@@ -488,7 +490,7 @@ class CommentsController(Controller):
         comments: NamedDependency[CommentService],
     ) -> CommentResponse:
         """Comment on the article, as yourself."""
-        article = await articles.get_by_slug(slug)
+        article = await articles.get_by_slug(slug, request.user.id)
         comment = await comments.write(article.id, request.user.id, data.comment.body)
         return CommentResponse(comment=present_comment(comment, following=False))
 
@@ -508,7 +510,7 @@ class CommentsController(Controller):
         comments: NamedDependency[CommentService],
     ) -> None:
         """Delete your comment: 404 unless it is on this article, 403 unless it is yours."""
-        article = await articles.get_by_slug(slug)
+        article = await articles.get_by_slug(slug, request.user.id)
         await comments.delete_from(article.id, comment_id, owner_id=request.user.id)
 
 

@@ -9,6 +9,7 @@ from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import func, select
 
 from blog.domain.articles.models import ArticleTag
+from blog.domain.articles.publishing import ARTICLE, now, public
 from blog.domain.tags.models import Tag
 
 POPULAR = 100
@@ -22,9 +23,17 @@ class TagService(SQLAlchemyAsyncRepositoryService[Tag, "TagService.Repo"]):
         model_type = Tag
 
         async def popular(self, limit: int) -> Sequence[str]:
-            """The names of the tags articles use most (ties by name); a tag no article uses is left out."""
+            """The names of the tags public articles use most (ties by name); a tag no public article
+            uses is left out: a draft's tags are not told."""
             uses = func.count(ArticleTag.article_id)
-            statement = select(Tag.name).join(ArticleTag).group_by(Tag.id, Tag.name).order_by(uses.desc(), Tag.name)
+            statement = (
+                select(Tag.name)
+                .join(ArticleTag)
+                .join(ARTICLE, ARTICLE.c.id == ArticleTag.article_id)
+                .where(public(now()))
+                .group_by(Tag.id, Tag.name)
+                .order_by(uses.desc(), Tag.name)
+            )
             return list(await self.session.scalars(statement.limit(limit)))
 
     repository_type = Repo
