@@ -25,6 +25,7 @@ from blog.domain.articles.controllers import ArticleController, AuthorArticleCon
 from blog.domain.auth.controllers import AuthController
 from blog.domain.auth.services import LoginThrottle, user_loader
 from blog.domain.authors.controllers import AuthorController
+from blog.domain.feeds.controllers import FeedController
 from blog.domain.realworld.errors import APP_EXCEPTION_HANDLERS
 from blog.domain.realworld.router import realworld_router
 from blog.domain.system.controllers import HealthController
@@ -66,6 +67,7 @@ def openapi_config(settings: AppSettings) -> OpenAPIConfig:
             Tag(name="Authors", description="People who write articles: the blog's accounts."),
             Tag(name="Auth", description="Logging in, and the account a token belongs to."),
             Tag(name="Articles", description="Articles, each written by one author."),
+            Tag(name="Feeds", description="The latest articles for feed readers: Atom, RSS and JSON Feed."),
             Tag(name="Health", description="Liveness and database reachability."),
             *(
                 Tag(name=f"RealWorld: {part}", description=f"The RealWorld API's {part}, under `/api`.")
@@ -144,6 +146,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthController,
             ArticleController,
             AuthorArticleController,
+            FeedController,
             HealthController,
             MetricsController,
             assets_router(settings.app.docs_path),

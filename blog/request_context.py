@@ -31,6 +31,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 from structlog.typing import FilteringBoundLogger
 
+from blog.conditional import CONDITIONAL_METHODS, conditional_send
 from blog.metrics import NOT_COUNTED, RequestMetrics
 from blog.overload import Admission
 
@@ -69,7 +70,8 @@ def _counted(scope: Scope) -> bool:
 
 class RequestContextMiddleware(ASGIMiddleware):
     """Binds the request's id to every line logged while the route serves it; counts it in progress;
-    serves it when ``admission`` gives it a turn (blog.overload)."""
+    serves it when ``admission`` gives it a turn (blog.overload); gives a read its validators
+    (blog.conditional)."""
 
     scopes = (ScopeType.HTTP,)
 
@@ -80,6 +82,8 @@ class RequestContextMiddleware(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         # Bound in the request's own task (a copy of the server's context), so it ends with it.
         structlog.contextvars.bind_contextvars(request_id=request_context(scope).request_id)
+        if cast("HTTPScope", scope)["method"] in CONDITIONAL_METHODS:
+            send = conditional_send(scope, send)
         if not _counted(scope):
             await self.admission.serve(scope, receive, send, next_app)
             return

@@ -9,6 +9,7 @@ overridden by an environment variable named ``<SECTION>_<KEY>`` in upper case, e
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -52,9 +53,19 @@ class AppSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     log_format: Literal["auto", "json", "console"] = "auto"
     """``json``: one JSON object a line; ``console``: coloured, for people; ``auto``: ``console``
     when stderr is a terminal, ``json`` otherwise."""
+    public_url: str = ""
+    """Where the blog is served, as its readers reach it (``https://blog.example``): the start of
+    the feeds' absolute links. Empty: the scheme and host each request came to."""
     cors_origins: list[str] = msgspec.field(default_factory=list)
     """Origins whose pages may call the API from a browser (``https://app.example``); none by
     default. In the environment: ``APP_CORS_ORIGINS=https://a.example,https://b.example``."""
+
+    def __post_init__(self) -> None:
+        if self.public_url and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", self.public_url):
+            msg = (
+                f"app.public_url must be an absolute http(s) URL such as https://blog.example, not {self.public_url!r}"
+            )
+            raise ValueError(msg)
 
 
 class DatabaseSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

@@ -27,6 +27,7 @@ from sqlalchemy.pool import NullPool
 
 from blog.app import create_app
 from blog.database import VERSION_TABLE, SchemaOutOfDateError, alembic_config, check_database
+from blog.domain.articles.markdown import render
 from blog.domain.articles.services import SLUG_LENGTH
 from blog.settings import PROJECT_ROOT
 from tests.conftest import BACKENDS, create_postgres_database, drop_postgres_database, make_settings, migrate
@@ -630,6 +631,60 @@ async def test_slugs_upgrade_carries_articles_over_and_downgrade_back(empty_data
             again = dict((row.id, row.slug) for row in await connection.execute(text("SELECT id, slug FROM article")))
         assert again == {article_id: slugs[article_id] for article_id in articles}
         await assert_row_counts_follow(engine, accounts=True)
+        await asyncio.to_thread(check, empty_database)
+    finally:
+        await engine.dispose()
+
+
+# --- Publishing (e42bb89bb4a4) --------------------------------------------------------------------
+
+PUBLISHING = "e42bb89bb4a4"
+
+
+async def test_publishing_upgrade_publishes_existing_articles_and_downgrade_keeps_them(empty_database: str) -> None:
+    """Existing articles stay public: published at their creation, their content rendered."""
+    await asyncio.to_thread(migrate, empty_database, SLUGS)
+    engine = engine_for(empty_database)
+    contents = ["Plain text.", "# Title\n\n**bold** <script>alert(1)</script>", "| a |\n|---|\n| 1 |"]
+    try:
+        async with engine.begin() as connection:
+            author = await insert_author(connection, username="ada", email="ada@example.com")
+            for number, content in enumerate(contents):
+                await connection.execute(
+                    text(
+                        "INSERT INTO article (title, slug, content, author_id, created_at, updated_at) "
+                        f"VALUES (:title, :slug, :content, :author, {NOW}, {NOW})"
+                    ),
+                    {"title": f"T{number}", "slug": f"t{number}", "content": content, "author": author},
+                )
+            before = await articles_as_they_are(connection)
+
+        await asyncio.to_thread(migrate, empty_database, PUBLISHING)
+        async with engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    text("SELECT id, status, published_at, created_at, content, content_html FROM article ORDER BY id")
+                )
+            ).all()
+            assert await articles_as_they_are(connection) == before
+        for row in rows:
+            assert row.status == "published"
+            assert row.published_at == row.created_at
+            assert row.content_html == render(row.content)
+        assert "<script>" not in rows[1].content_html
+        assert "<strong>bold</strong>" in rows[1].content_html
+
+        # A published article must have its date, a draft none (the CHECK).
+        with pytest.raises(IntegrityError):
+            async with engine.begin() as connection:
+                await connection.execute(
+                    text("UPDATE article SET published_at = NULL WHERE id = :id"), {"id": rows[0].id}
+                )
+
+        await asyncio.to_thread(downgrade, empty_database, SLUGS)
+        async with engine.connect() as connection:
+            assert await articles_as_they_are(connection) == before
+        await asyncio.to_thread(migrate, empty_database)
         await asyncio.to_thread(check, empty_database)
     finally:
         await engine.dispose()

@@ -1,0 +1,99 @@
+"""Validators and conditional reads, once for every route (RFC 9110, section 13).
+
+A ``GET`` answered 200 gets a strong ``ETag``: a hash of the body it sends, so it changes
+exactly when the body would (a new favourite's count included), and computing it costs no
+statement. Then, as RFC 9110 orders them: a matching ``If-None-Match`` (weak comparison,
+a list, or ``*``) makes the answer a 304 with no body; without ``If-None-Match``, an
+``If-Modified-Since`` no older than the response's ``Last-Modified`` (which handlers set
+where they know it) does too. A 304 keeps the headers a cache needs (``ETag``,
+``Last-Modified``, ``Cache-Control``, ``Vary``...) and drops those of the body.
+
+It wraps the response's ``send`` (``RequestContextMiddleware``): the body is only known once
+the handler has rendered it. A streamed body (sent in several parts) is left alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import Message, Scope, Send
+
+CONDITIONAL_METHODS = frozenset({"GET", "HEAD"})
+_BODY_HEADERS = frozenset({b"content-length", b"content-type", b"content-encoding", b"transfer-encoding"})
+_OK = 200
+_NOT_MODIFIED = 304
+
+
+def entity_tag(body: bytes) -> str:
+    """A strong validator for ``body``: 128 bits of BLAKE2b, quoted."""
+    return f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
+
+
+def _opaque(tag: str) -> str:
+    # Weak comparison: W/"x" and "x" match.
+    return tag.strip().removeprefix("W/")
+
+
+def none_match(header: str, tag: str) -> bool:
+    """Whether ``If-None-Match: header`` matches ``tag`` (weak comparison; ``*`` matches any)."""
+    wanted = _opaque(tag)
+    return any(candidate.strip() == "*" or _opaque(candidate) == wanted for candidate in header.split(","))
+
+
+def modified_since(header: str, last_modified: str) -> bool:
+    """Whether the resource changed after ``If-Modified-Since: header`` (an unreadable date: it did)."""
+    try:
+        since, modified = parsedate_to_datetime(header), parsedate_to_datetime(last_modified)
+    except (TypeError, ValueError):
+        return True
+    return modified > since
+
+
+def _request_header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def conditional_send(scope: Scope, send: Send) -> Send:
+    """``send`` for a ``GET``: the 200's start held back until its body is known, then sent with
+    an ``ETag``, or turned into a 304 if the request's preconditions say the client has it."""
+    held: dict[str, Any] = {}
+
+    async def send_with_validators(message: Message) -> None:
+        if message["type"] == "http.response.start" and message["status"] == _OK:
+            held["start"] = message
+            return
+        start = held.pop("start", None)
+        if start is None:
+            await send(message)
+            return
+        if message["type"] != "http.response.body" or message.get("more_body", False):
+            await send(start)  # streamed: no validator
+            await send(message)
+            return
+        headers = MutableScopeHeaders.from_message(start)
+        tag = headers.get("etag") or entity_tag(message.get("body", b""))
+        headers["etag"] = tag
+        if _not_modified(scope, tag, headers.get("last-modified")):
+            start["status"] = _NOT_MODIFIED
+            start["headers"] = [(name, value) for name, value in start["headers"] if name.lower() not in _BODY_HEADERS]
+            await send(start)
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        await send(start)
+        await send(message)
+
+    return send_with_validators
+
+
+def _not_modified(scope: Scope, tag: str, last_modified: str | None) -> bool:
+    if (if_none_match := _request_header(scope, b"if-none-match")) is not None:
+        return none_match(if_none_match, tag)
+    if last_modified is not None and (if_modified_since := _request_header(scope, b"if-modified-since")) is not None:
+        return not modified_since(if_modified_since, last_modified)
+    return False
