@@ -20,6 +20,9 @@ CONTRACT = {
     "/auth/token": {"post"},
     "/auth/me": {"get"},
     "/healthcheck": {"get"},
+    "/feed.atom": {"get"},
+    "/feed.rss": {"get"},
+    "/feed.json": {"get"},
 }
 
 
@@ -78,6 +81,27 @@ async def test_openapi_document_describes_the_contract(client: AsyncTestClient) 
     assert "201" in paths["/articles"]["post"]["responses"]
     assert "204" in paths["/articles/{article_id}"]["delete"]["responses"]
     assert "503" in paths["/healthcheck"]["get"]["responses"]
+    # Publishing (v4): the article's new fields, the status filter, the feeds' media types.
+    listing = paths["/articles"]["get"]
+    status = next(parameter for parameter in listing["parameters"] if parameter["name"] == "status")
+    assert "draft" in str(status["schema"])
+    assert "scheduled" in str(status["schema"])
+    article = listing["responses"]["200"]["content"]["application/json"]["schema"]
+    article = resolve(document, article.get("items", article))
+    assert {"status", "published_at", "content_html"} <= set(article["properties"])
+    for path, media_type in (
+        ("/feed.atom", "application/atom+xml"),
+        ("/feed.rss", "application/rss+xml"),
+        ("/feed.json", "application/feed+json"),
+    ):
+        assert list(paths[path]["get"]["responses"]["200"]["content"]) == [media_type]
+
+
+def resolve(document: dict, schema: dict) -> dict:
+    """``schema``, or what its ``$ref`` points to in ``document``."""
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
 
 
 REALWORLD_OPERATIONS = {

@@ -8,11 +8,13 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import QueryParameter
+from litestar.status_codes import HTTP_200_OK
 
 from blog.domain.articles.controllers import READS, TagParameter
 from blog.domain.articles.services import FEED_SIZE, ArticleService, of_author
-from blog.domain.feeds.documents import MEDIA_TYPES, Feed, FeedFormat, last_change, render
+from blog.domain.feeds.documents import MEDIA_TYPES, Feed, FeedFormat, JsonFeed, last_change, render
 from blog.errors import problem_responses
 from blog.fields import ID_BOUNDS
 from blog.security import PUBLIC
@@ -119,7 +121,15 @@ class FeedController(Controller):
         description=FEED_DESCRIPTION,
         media_type=MEDIA_TYPES["json"],
         response_headers=FEED_HEADERS,
-        responses=problem_responses(400),
+        responses={
+            HTTP_200_OK: ResponseSpec(
+                data_container=JsonFeed,
+                media_type=MEDIA_TYPES["json"],
+                description="A JSON Feed 1.1 document.",
+                generate_examples=False,
+            ),
+            **problem_responses(400),
+        },
     )
     async def json(
         self,
