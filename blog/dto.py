@@ -41,18 +41,65 @@ def write_config(*, exclude: set[str]) -> SQLAlchemyDTOConfig:
     return SQLAlchemyDTOConfig(exclude={*SERVER_SET, *exclude}, partial=True, forbid_unknown_fields=True)
 
 
-class ModelDTO(SQLAlchemyDTO[ModelT]):
-    """The base of every DTO here: each field is documented from the model's annotation as written.
+_schema_names: dict[str, str] = {}
+"""Each component name a DTO class declared (``__schema_name__``), and that class."""
 
-    Litestar would otherwise copy the limits into its transfer model as ``msgspec``
-    constraints, which a partial DTO cannot hold and which it documents with the id bounds
-    rounded to floats; ``WriteDTO`` applies the limits itself.
+
+def _component(schema: Reference | Schema, schema_creator: Any) -> Schema:
+    """The object schema ``schema`` is, refers to, or (an array's) has as items."""
+    if isinstance(schema, Schema) and isinstance(schema.items, Reference):
+        schema = schema.items
+    if isinstance(schema, Reference):
+        found: Schema = schema_creator.schema_registry.from_reference(schema).schema
+        return found
+    return schema
+
+
+class ModelDTO(SQLAlchemyDTO[ModelT]):
+    """The base of every DTO here: one component in the OpenAPI document, documented as the model is annotated.
+
+    Litestar makes a transfer model per handler a DTO serves, each its own component
+    (``GetArticleArticleResponseBody``, ``ListArticlesArticleResponseBody``...), so a client
+    generated from the document would have as many classes for one article. A concrete DTO
+    therefore declares its component's name in ``__schema_name__`` (Litestar's, since 2.20:
+    litestar-org/litestar#3427): every handler's transfer model is then named so, and Litestar
+    refers them all to the component of the first. The component is that first handler's, so
+    two DTO classes may not share a name (they would share one schema): a second is refused here.
+
+    Each field is documented from the model's annotation as written: Litestar would otherwise
+    copy the limits into its transfer model as ``msgspec`` constraints, which a partial DTO
+    cannot hold and which it documents with the id bounds rounded to floats; ``WriteDTO``
+    applies the limits itself.
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if (name := cls.__dict__.get("__schema_name__")) is not None:
+            owner = f"{cls.__module__}.{cls.__qualname__}"
+            if (other := _schema_names.setdefault(name, owner)) != owner:
+                msg = f"{owner} and {other} both name their OpenAPI component {name!r}; each DTO needs its own"
+                raise TypeError(msg)
 
     @classmethod
     def generate_field_definitions(cls, model_type: type[Any]) -> Generator[DTOFieldDefinition, None, None]:
         for definition in super().generate_field_definitions(model_type):
             yield dataclasses.replace(definition, passthrough_constraints=False)
+
+    @classmethod
+    def create_openapi_schema(
+        cls, field_definition: FieldDefinition, handler_id: str, schema_creator: Any
+    ) -> Reference | Schema:
+        """As an answer, every field is required: the DTO sends each one, ``null`` or not.
+
+        Litestar requires only the fields without a default, as a request body's may be left
+        out; a generated client would then make ``created_at`` and the like optional (``Unset``)
+        in every article it reads.
+        """
+        schema = super().create_openapi_schema(field_definition, handler_id, schema_creator)
+        if field_definition.name != "data":  # the DTO's own test for a request body
+            answer = _component(schema, schema_creator)
+            answer.required = sorted(answer.properties or {})
+        return schema
 
 
 class WriteDTO(ModelDTO[ModelT]):
@@ -67,6 +114,9 @@ class WriteDTO(ModelDTO[ModelT]):
 
     required: ClassVar[frozenset[str]] = frozenset()
     """The fields a body must hold (none, for an update)."""
+    example: ClassVar[Mapping[str, Any] | None] = None
+    """A body the API accepts, the document's example (tests check it against the body's schema,
+    and Schemathesis sends it)."""
 
     @classmethod
     def create_openapi_schema(
@@ -74,9 +124,11 @@ class WriteDTO(ModelDTO[ModelT]):
     ) -> Reference | Schema:
         """The body's schema: the fields it must hold, and (as ``forbid_unknown_fields`` enforces) no others."""
         schema = super().create_openapi_schema(field_definition, handler_id, schema_creator)
-        body = schema_creator.schema_registry.from_reference(schema).schema if isinstance(schema, Reference) else schema
+        body = _component(schema, schema_creator)
         body.additional_properties = False
         body.required = sorted(cls.required) or None
+        if cls.example is not None:
+            body.examples = [dict(cls.example)]
         return schema
 
     @classmethod

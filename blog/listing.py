@@ -47,7 +47,6 @@ from advanced_alchemy.filters import (
 )
 from advanced_alchemy.service import find_filter
 from litestar import Request, Response
-from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ValidationException
 from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
@@ -56,6 +55,7 @@ from msgspec import Meta
 from sqlalchemy import ColumnElement
 
 from blog.fields import ID_SCHEMA_BOUNDS, MAX_ID
+from blog.openapi import response_header
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -70,20 +70,20 @@ SortOrder = Literal["asc", "desc"]
 PAGING_PARAMETERS = frozenset({"currentPage", "pageSize"})
 
 PAGING_HEADERS = [
-    ResponseHeader(
-        name="X-Total-Count",
-        description="How many rows match the query, over all pages.",
-        documentation_only=True,
+    response_header(
+        "X-Total-Count",
+        "How many rows match the query, over all pages (a decimal integer).",
+        example="42",
     ),
-    ResponseHeader(
-        name="Link",
-        description=(
-            'RFC 8288 links to the `first`, `prev`, `next` and `last` pages (`<url>; rel="next"`), '
-            "each keeping the request's other query parameters."
-        ),
-        documentation_only=True,
+    response_header(
+        "Link",
+        'RFC 8288 links to the `first`, `prev`, `next` and `last` pages (`<url>; rel="next"`), '
+        "each keeping the request's other query parameters.",
+        example='<http://localhost:8000/articles?currentPage=1&pageSize=20>; rel="first", '
+        '<http://localhost:8000/articles?currentPage=3&pageSize=20>; rel="last"',
     ),
 ]
+"""A listing's headers, set by ``paged_response``."""
 
 
 Condition = StatementFilter | ColumnElement[bool]
@@ -116,6 +116,9 @@ class Listing:
         searched = set(self.search_fields)
         # The whitelist is a Literal: Litestar refuses any other column (a 400 naming `orderBy`,
         # with the other parameters' errors) and the OpenAPI document lists the allowed values.
+        # The two sort parameters default to the listing's order rather than to None: a query
+        # parameter is left out, never null, and a nullable enum is documented as a union with
+        # null, which client generators turn into several enum classes for one parameter.
         Sortable = Literal.__getitem__(self.sort_fields)  # noqa: N806
 
         def provide_filters(
@@ -124,12 +127,12 @@ class Listing:
                 int, QueryParameter(ge=1, le=MAX_PAGE_SIZE, description="Rows per page, 1 to 100.")
             ] = DEFAULT_PAGE_SIZE,
             orderBy: Annotated[
-                Sortable | None,  # type: ignore[valid-type]
+                Sortable,  # type: ignore[valid-type]
                 QueryParameter(description=f"Sort column (default `{default_sort}`); `id` breaks ties."),
-            ] = None,
+            ] = default_sort,
             sortOrder: Annotated[
-                SortOrder | None, QueryParameter(description=f"Sort direction (default `{default_order}`).")
-            ] = None,
+                SortOrder, QueryParameter(description=f"Sort direction (default `{default_order}`).")
+            ] = default_order,
             searchString: Annotated[
                 str | None,
                 QueryParameter(
@@ -170,7 +173,7 @@ class Listing:
                 raise ValidationException(detail="Invalid query parameters", extra=errors)
             found: list[FilterTypes | None] = [
                 LimitOffset(limit=pageSize, offset=pageSize * (currentPage - 1)),
-                OrderBy(field_name=orderBy or default_sort, sort_order=sortOrder or default_order),
+                OrderBy(field_name=orderBy, sort_order=sortOrder),
                 CollectionFilter(field_name="id", values=ids) if ids else None,
                 _range("created_at", moments["createdBefore"], moments["createdAfter"]),
                 _range("updated_at", moments["updatedBefore"], moments["updatedAfter"]),

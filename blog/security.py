@@ -28,7 +28,7 @@ from litestar.config.app import AppConfig
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware.authentication import AuthenticationResult
-from litestar.openapi.spec import Components, OAuthFlows, SecurityRequirement, SecurityScheme
+from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityRequirement, SecurityScheme
 from litestar.security.jwt import JWTCookieAuthenticationMiddleware, OAuth2PasswordBearerAuth, Token
 from litestar.types import Receive, Scope, Send
 from pwdlib import PasswordHash
@@ -145,9 +145,12 @@ class BearerAuth(OAuth2PasswordBearerAuth[Any, AccessToken]):
 
         Litestar's adds ``name``, ``in``, ``scheme`` and ``bearerFormat``, fields of the API key
         and HTTP schemes, and with them Scalar's *Authorize* shows a box for a raw header value
-        instead of the password flow's login form.
+        instead of the password flow's login form. Its flow also leaves out ``scopes`` when
+        there are none, but OpenAPI requires the map, empty or not: without it client
+        generators (openapi-python-client) refuse the whole document.
         """
-        scheme = SecurityScheme(type="oauth2", description=self.description, flows=OAuthFlows(password=self.oauth_flow))
+        flow = OAuthFlow(token_url=self.token_url, scopes=self.oauth_scopes or {})
+        scheme = SecurityScheme(type="oauth2", description=self.description, flows=OAuthFlows(password=flow))
         return Components(security_schemes={self.openapi_security_scheme_name: scheme})
 
     async def reader(self, connection: ASGIConnection[Any, Any, Any, Any]) -> Any | None:

@@ -25,6 +25,7 @@ from blog.domain.authors.schemas import AuthorId
 from blog.errors import problem_responses
 from blog.fields import ID_BOUNDS
 from blog.listing import PAGING_HEADERS, Filters, Listing, paged_response
+from blog.openapi import location_header
 from blog.security import PUBLIC, SECURED, SEND_A_TOKEN, TokenMissingError, reader_of
 from blog.service import read_provider, write_provider
 
@@ -135,6 +136,7 @@ class ArticleController(Controller):
         summary="Write an article",
         dto=ArticleCreate,
         security=SECURED,
+        response_headers=[location_header(example="/articles/1")],
         responses=problem_responses(400, 401, 403, 404, 409, body=True),
     )
     async def create_article(

@@ -50,14 +50,22 @@ def article_rules(body: Mapping[str, Any]) -> list[dict[str, str]]:
 class ArticleRead(ModelDTO[Article]):
     """An article as the API shows it, with its tags (in order) and how many readers favourite it."""
 
+    __schema_name__ = "Article"
     config = SQLAlchemyDTOConfig(exclude=NOT_SHOWN)
 
 
 class ArticleCreate(WriteDTO[Article]):
     """The body of ``POST /articles``: `title` and `content` required; `author_id`, if sent, must be the caller."""
 
+    __schema_name__ = "ArticleCreate"
     config = write_config(exclude={*NOT_SHOWN, *SERVER_SET})
     required = frozenset({"title", "content"})
+    example = {
+        "title": "Notes on the Analytical Engine",
+        "description": "What it could do, and what it could not.",
+        "content": "The Analytical Engine has no pretensions whatever to originate anything.",
+        "tags": ["engines", "history"],
+    }
 
     @classmethod
     def rule_errors(cls, body: Mapping[str, Any]) -> list[dict[str, str]]:
@@ -67,7 +75,9 @@ class ArticleCreate(WriteDTO[Article]):
 class ArticleUpdate(WriteDTO[Article]):
     """The body of ``PATCH /articles/{id}``: any subset of the writable fields; `tags` replaces the list."""
 
+    __schema_name__ = "ArticleUpdate"
     config = write_config(exclude={*NOT_SHOWN, *SERVER_SET})
+    example = {"title": "Notes on the Analytical Engine, revised", "tags": ["engines"]}
 
     @classmethod
     def rule_errors(cls, body: Mapping[str, Any]) -> list[dict[str, str]]:

@@ -18,6 +18,7 @@ from blog.domain.authors.schemas import AccountRead, AuthorCreate, AuthorId, Aut
 from blog.domain.authors.services import AuthorService
 from blog.errors import problem_responses
 from blog.listing import PAGING_HEADERS, Filters, Listing, paged_response
+from blog.openapi import location_header
 from blog.security import PUBLIC, SECURED
 from blog.service import read_provider, write_provider
 
@@ -67,6 +68,7 @@ class AuthorController(Controller):
         opt=PUBLIC,
         dto=AuthorCreate,
         return_dto=AccountRead,
+        response_headers=[location_header(example="/authors/1")],
         responses=problem_responses(400, 409, body=True),
     )
     async def create_author(

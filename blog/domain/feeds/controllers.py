@@ -6,7 +6,6 @@ from email.utils import format_datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
-from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import QueryParameter
@@ -17,18 +16,20 @@ from blog.domain.articles.services import FEED_SIZE, ArticleService, of_author
 from blog.domain.feeds.documents import MEDIA_TYPES, Feed, FeedFormat, JsonFeed, last_change, render
 from blog.errors import problem_responses
 from blog.fields import ID_BOUNDS
+from blog.openapi import response_header
 from blog.security import PUBLIC
 from blog.settings import Settings
 
 AuthorParameter = Annotated[int | None, QueryParameter(**ID_BOUNDS, description="Only this author's articles.")]
 FEED_HEADERS = [
-    ResponseHeader(
-        name="ETag", description="The feed's validator: send it back in `If-None-Match`.", documentation_only=True
+    response_header(
+        "ETag", "The feed's validator: send it back in `If-None-Match`.", example='"3f786850e387550fdab836ed7e6dc881"'
     ),
-    ResponseHeader(
-        name="Last-Modified",
-        description="When the newest change to the feed's articles was made (absent for an empty feed).",
-        documentation_only=True,
+    response_header(
+        "Last-Modified",
+        "When the newest change to the feed's articles was made (absent for an empty feed).",
+        example="Thu, 24 Dec 2026 09:00:00 GMT",
+        required=False,
     ),
 ]
 FEED_DESCRIPTION = f"""The {FEED_SIZE} most recently published public articles, newest first: each with
