@@ -13,7 +13,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal, get_origin
+from typing import Annotated, Literal, get_origin
 
 import msgspec
 from sqlalchemy import make_url
@@ -118,6 +118,27 @@ class CacheSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """``redis://host:6379/0``: login throttling shared by every worker. Empty: in-process memory."""
 
 
+TEXT_SEARCH_CONFIG = r"^[a-z_][a-z0-9_]{0,62}(\.[a-z_][a-z0-9_]{0,62})?$"
+"""A PostgreSQL text search configuration's name (``english``, ``pg_catalog.german``)."""
+
+
+class SearchSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """The ``[search]`` table: full-text search (``GET /articles?q=``, docs/search.md)."""
+
+    language: Annotated[
+        str,
+        msgspec.Meta(
+            pattern=TEXT_SEARCH_CONFIG,
+            description="a PostgreSQL text search configuration, e.g. english, german, simple",
+        ),
+    ] = "english"
+    """How words are stemmed and which are stop words: a PostgreSQL text search configuration
+    (``SELECT cfgname FROM pg_ts_config``; ``simple`` stems nothing). The migration indexes the
+    articles in the language set when it runs; the app refuses to start on PostgreSQL when the
+    index is in another one (docs/search.md says how to change it). SQLite: ``english``
+    ignores a plural's final ``s``, any other language stems nothing."""
+
+
 class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """All settings, one attribute per table of ``litestar.toml``."""
 
@@ -125,6 +146,7 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
     auth: AuthSettings = msgspec.field(default_factory=AuthSettings)
     cache: CacheSettings = msgspec.field(default_factory=CacheSettings)
+    search: SearchSettings = msgspec.field(default_factory=SearchSettings)
 
 
 def _apply_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:
