@@ -27,7 +27,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy import text as sql_text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -139,6 +139,14 @@ class Article(IdentityAuditBase, SlugKey):
         Index("ix_article_published_at_id", "published_at", "id", **PUBLISHED_ONLY),
         Index("ix_article_author_id_published_at_id", "author_id", "published_at", "id", **PUBLISHED_ONLY),
         Index("ix_article_drafts_author_id_id", "author_id", "id", **_where("status = 'draft'")),
+        # Full-text search (blog.domain.articles.search). On SQLite the column stays null and
+        # the index empty: search there matches the text itself.
+        Index(
+            "ix_article_search_vector",
+            "search_vector",
+            postgresql_using="gin",
+            sqlite_where=sql_text("search_vector IS NOT NULL"),
+        ),
         {"sqlite_autoincrement": True},
     )
 
@@ -156,6 +164,12 @@ class Article(IdentityAuditBase, SlugKey):
     """``content`` rendered from Markdown and sanitised (``blog.domain.articles.markdown``), when it is written."""
     favorites_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0", info=dto_field("read-only"))
     """How many readers favourite it, kept by triggers on ``favorite`` (so even a cascade counts)."""
+    search_vector: Mapped[str | None] = mapped_column(
+        TSVECTOR().with_variant(Text(), "sqlite"), nullable=True, deferred=True, info=dto_field("private")
+    )
+    """PostgreSQL: the words of the title, tags, description and content, weighted in that order,
+    kept by triggers (the search migration) whoever writes them; what ``?q=`` searches, through a
+    GIN index. Never read by the app (deferred, and left out of the reads' columns). SQLite: null."""
 
     author: Mapped[Author] = relationship(back_populates="articles", lazy="raise")
     tag_links: Mapped[list[ArticleTag]] = relationship(
