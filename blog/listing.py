@@ -49,7 +49,7 @@ from advanced_alchemy.service import find_filter
 from litestar import Request, Response
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ValidationException
-from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
+from litestar.openapi.spec import Example, OpenAPIFormat, OpenAPIType, Schema
 from litestar.params import QueryParameter, SkipValidation
 from msgspec import Meta
 from sqlalchemy import ColumnElement
@@ -85,6 +85,22 @@ PAGING_HEADERS = [
 ]
 """A listing's headers, set by ``paged_response``."""
 
+
+SearchQuery = Annotated[
+    str | None,
+    QueryParameter(
+        description=(
+            "Full-text search of the title, tags, description and content, in web-search syntax: "
+            'words (each must be there), `"a phrase"`, `-word` (must not be there) and `or` between '
+            "alternatives. Ranked most relevant first unless `orderBy` is given. 1 to 200 characters."
+        ),
+        min_length=1,
+        max_length=MAX_SEARCH_LENGTH,
+        pattern=r"^[^\x00-\x1f\x7f]*$",
+        examples=[Example(value='engine -steam "punched cards"')],
+    ),
+]
+"""A listing's ``q`` parameter (a resource's own: it joins the listing through its ``scope``)."""
 
 Condition = StatementFilter | ColumnElement[bool]
 Scope = Callable[..., Awaitable[Sequence[Condition]]]
@@ -197,8 +213,10 @@ def _joined(standard: Callable[..., list[FilterTypes]], scope: Scope) -> Callabl
 
     async def provide_filters(**values: Any) -> list[Condition]:
         found: list[Condition] = list(standard(**{name: values[name] for name in parts[0][1].parameters}))
-        found += await scope(**{name: values[name] for name in parts[1][1].parameters})
-        return found
+        scoped = await scope(**{name: values[name] for name in parts[1][1].parameters})
+        # An order of the scope's (a search's relevance) comes first: the standard one breaks its ties.
+        orders = [condition for condition in scoped if isinstance(condition, OrderBy)]
+        return [*orders, *found, *(condition for condition in scoped if not isinstance(condition, OrderBy))]
 
     parameters = [
         parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY, annotation=hints[name])

@@ -24,10 +24,11 @@ from blog.domain.authors.models import Author
 from blog.domain.authors.schemas import AuthorId
 from blog.errors import problem_responses
 from blog.fields import ID_BOUNDS
-from blog.listing import PAGING_HEADERS, Filters, Listing, paged_response
+from blog.listing import PAGING_HEADERS, Filters, Listing, SearchQuery, paged_response
 from blog.openapi import location_header
 from blog.security import PUBLIC, SECURED, SEND_A_TOKEN, TokenMissingError, reader_of
 from blog.service import read_provider, write_provider
+from blog.settings import Settings
 
 TagParameter = Annotated[
     str | None,
@@ -54,8 +55,9 @@ async def article_scope(
     author_id: Annotated[int | None, QueryParameter(**ID_BOUNDS, description="Only this author's articles.")] = None,
     tag: TagParameter = None,
     status: StatusParameter = None,
+    q: SearchQuery = None,
 ) -> list[StatementFilter | ColumnElement[bool]]:
-    """``GET /articles``'s own parameters: ``author_id``, ``tag``, and ``status`` (the caller's own)."""
+    """``GET /articles``'s own parameters: ``author_id``, ``tag``, ``status`` (the caller's own) and ``q``."""
     scope: list[StatementFilter | ColumnElement[bool]] = [] if author_id is None else [of_author(author_id)]
     if status is None:
         scope.append(PublicOnly(now()))
@@ -66,18 +68,34 @@ async def article_scope(
         scope.append(unpublished(status, caller.id, now()))
     if tag is not None:
         scope.append(await articles.tagged(tag))
+    if q is not None:
+        scope += _search(request, articles, q)
     return scope
 
 
 async def author_article_scope(
-    articles: NamedDependency[ArticleService], author_id: AuthorId, tag: TagParameter = None
+    request: Request[Any, Any, Any],
+    articles: NamedDependency[ArticleService],
+    author_id: AuthorId,
+    tag: TagParameter = None,
+    q: SearchQuery = None,
 ) -> list[StatementFilter | ColumnElement[bool]]:
-    """``GET /authors/{author_id}/articles``'s: the author (404 if there is none), public articles, ``tag``."""
+    """``GET /authors/{author_id}/articles``'s: the author (404 if there is none), public articles, ``tag``, ``q``."""
     scope: list[StatementFilter | ColumnElement[bool]] = [await articles.of_existing_author(author_id)]
     scope.append(PublicOnly(now()))
     if tag is not None:
         scope.append(await articles.tagged(tag))
+    if q is not None:
+        scope += _search(request, articles, q)
     return scope
+
+
+def _search(
+    request: Request[Any, Any, Any], articles: ArticleService, q: str
+) -> list[StatementFilter | ColumnElement[bool]]:
+    """``?q=``: in the configured language, ranked unless the request says ``orderBy``."""
+    settings: Settings = request.app.state["settings"]
+    return articles.matching(q, settings.search.language, ranked="orderBy" not in request.query_params)
 
 
 ARTICLE_LISTING = Listing(

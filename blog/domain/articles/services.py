@@ -34,6 +34,7 @@ from blog.domain.articles.publishing import (
     publication,
     visible_to,
 )
+from blog.domain.articles.search import search
 from blog.domain.authors.models import Author
 from blog.domain.authors.services import AuthorService
 from blog.domain.profiles.models import Follow
@@ -127,7 +128,8 @@ class ArticleService(BlogService[Article, "ArticleService.Repo"]):
                     return available
 
     repository_type = Repo
-    read_columns = (*ARTICLE.c, tag_names(ARTICLE.c.id).label("tags"))
+    # Every column but the search vector (large, and never shown), and the tags.
+    read_columns = (*(c for c in ARTICLE.c if c.key != "search_vector"), tag_names(ARTICLE.c.id).label("tags"))
     read_condition = VISIBLE_BY_ID
     not_owner = "Only the article's author may change or delete it."
     resource = "article"
@@ -177,6 +179,11 @@ class ArticleService(BlogService[Article, "ArticleService.Repo"]):
         # On the tables' columns, so that it serves the reads as rows too (``read_page``).
         tagged = select(ARTICLE_TAG.c.article_id).where(ARTICLE_TAG.c.tag_id == literal(tag_id, literal_execute=True))
         return ARTICLE.c.id.in_(tagged)
+
+    def matching(self, q: str, language: str, *, ranked: bool) -> list[StatementFilter | ColumnElement[bool]]:
+        """Conditions: only the articles matching the web-search query ``q``, stemmed in
+        ``language``; the best matches first if ``ranked`` (``blog.domain.articles.search``)."""
+        return search(q, language, self.repository.session.get_bind().dialect.name, ranked=ranked)
 
     async def get_by_slug(self, slug: str, reader_id: int | None, *, with_author: bool = False) -> Article:
         """The article with this slug (and its author, if asked), if ``reader_id`` may see it;
