@@ -30,7 +30,7 @@ from typing import Any, cast
 
 from advanced_alchemy.filters import OrderBy, StatementFilter
 from sqlalchemy import ColumnElement, Float, Select, Table, and_, case, false, func, literal, not_, or_, select
-from sqlalchemy.dialects.postgresql import websearch_to_tsquery
+from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
 
 from blog.domain.articles.models import Article, ArticleTag
 from blog.domain.tags.models import Tag
@@ -128,7 +128,7 @@ def _normalised(word: str, *, plural_s: bool) -> str:
 
 
 def _postgres(query: Query, language: str) -> tuple[ColumnElement[bool], ColumnElement[float]]:
-    tsquery = websearch_to_tsquery(language, query.websearch())
+    tsquery = func.websearch_to_tsquery(literal(language, REGCONFIG), query.websearch(), type_=TSQUERY)
     vector = ARTICLE.c.search_vector
     return vector.bool_op("@@")(tsquery), func.ts_rank(vector, tsquery, type_=Float)
 
