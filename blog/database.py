@@ -38,6 +38,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
+from blog.domain.articles.search import check_search_language
 from blog.settings import PROJECT_ROOT, DatabaseSettings, Settings
 from blog.startup import StartupError, exit_on_startup_error
 
@@ -256,26 +257,29 @@ def check_before_serving(settings: Settings, *, debug: bool) -> None:
     """
     if settings.app.check_migrations:
         with exit_on_startup_error(lambda: debug):
-            check_database(settings.database)
+            check_database(settings.database, search_language=settings.search.language)
 
 
-def check_database(settings: DatabaseSettings) -> None:
-    """Connect once and compare the schema with the migrations' head.
+def check_database(settings: DatabaseSettings, *, search_language: str | None = None) -> None:
+    """Connect once and compare the schema with the migrations' head (and, on PostgreSQL, the
+    articles' search index with ``search_language``, if given: ``blog.domain.articles.search``).
 
-    Raises ``DatabaseUnavailableError`` or ``SchemaOutOfDateError``, each naming the fix. Runs on
-    a thread and an event loop of its own, since a server calls the app factory from inside its
-    running loop; the connection is the check's own, not the app's pool.
+    Raises ``DatabaseUnavailableError``, ``SchemaOutOfDateError`` or ``SearchLanguageError``, each
+    naming the fix. Runs on a thread and an event loop of its own, since a server calls the app
+    factory from inside its running loop; the connection is the check's own, not the app's pool.
     """
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schema-check") as pool:
-        pool.submit(asyncio.run, _check_database(settings)).result()
+        pool.submit(asyncio.run, _check_database(settings, search_language)).result()
 
 
-async def _check_database(settings: DatabaseSettings) -> None:
+async def _check_database(settings: DatabaseSettings, search_language: str | None = None) -> None:
     expected = set(ScriptDirectory.from_config(alembic_config()).get_heads())
     engine = create_async_engine(settings.url, poolclass=NullPool, connect_args=_connect_args(settings))
     try:
         async with engine.connect() as connection:
             current = await connection.run_sync(_current_revisions)
+            if search_language is not None and current == expected:
+                await check_search_language(connection, search_language)
     except (OSError, DBAPIError) as exc:
         if (problem := describe_database_error(exc, settings.url)) is not None:
             raise problem from exc

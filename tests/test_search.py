@@ -12,6 +12,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -20,7 +21,9 @@ from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from blog.app import create_app
-from blog.domain.articles.search import Term, parse
+from blog.database import check_database
+from blog.domain.articles.search import SearchLanguageError, Term, parse
+from blog.settings import SearchSettings
 from tests.conftest import make_settings, migrate
 from tests.helpers import ONE_BACKEND, Account, assert_problem, sign_up
 from tests.test_migrations import downgrade, engine_for, insert_author
@@ -448,3 +451,53 @@ async def test_existing_articles_are_searchable_after_the_upgrade(empty_database
             assert await found(client, "jacquard cards") == [2]
     finally:
         await engine.dispose()
+
+
+# --- The language ------------------------------------------------------------------------------
+
+
+@POSTGRES_ONLY
+async def test_the_app_refuses_a_language_the_index_is_not_in(database_url: str) -> None:
+    settings = make_settings(database_url).database
+    await asyncio.to_thread(check_database, settings, search_language="english")
+    await asyncio.to_thread(check_database, settings, search_language="pg_catalog.english")
+    with pytest.raises(SearchLanguageError, match="indexed in 'english'") as other:
+        await asyncio.to_thread(check_database, settings, search_language="german")
+    assert "article_search_reindex('german')" in other.value.fix
+    with pytest.raises(SearchLanguageError, match="does not know") as unknown:
+        await asyncio.to_thread(check_database, settings, search_language="klingon")
+    assert "SEARCH_LANGUAGE=english" in unknown.value.fix
+
+
+@pytest.mark.parametrize("empty_database", ["postgresql"], indirect=True)
+async def test_the_migration_indexes_in_the_configured_language_and_reindexing_changes_it(
+    empty_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SEARCH_LANGUAGE", "klingon")
+    with pytest.raises(ValueError, match="klingon"):
+        await asyncio.to_thread(migrate, empty_database)
+
+    monkeypatch.setenv("SEARCH_LANGUAGE", "simple")  # no stemming, no stop words
+    await asyncio.to_thread(migrate, empty_database)
+    simple = make_settings(empty_database)
+    simple = msgspec.structs.replace(simple, search=SearchSettings(language="simple"))
+    async with AsyncTestClient(app=create_app(simple)) as client:
+        ada = await sign_up(client)
+        article = await write(client, ada, title="The engine", content="Cogs.")
+        assert await found(client, "engines") == []
+        assert await found(client, "the engine") == [article["id"]]
+
+    engine = engine_for(empty_database)
+    try:
+        async with engine.begin() as connection:
+            assert await connection.scalar(text("SELECT article_search_reindex('english')")) == 1
+    finally:
+        await engine.dispose()
+    with pytest.raises(SearchLanguageError):
+        await asyncio.to_thread(check_database, simple.database, search_language="simple")
+    await asyncio.to_thread(check_database, simple.database, search_language="english")
+    async with AsyncTestClient(app=create_app(make_settings(empty_database))) as client:
+        assert await found(client, "engines") == [article["id"]]
+        # Written after the change: indexed in the new language (the triggers' sessions included).
+        second = await write(client, ada, title="Engines", content="More cogs.")
+        assert set(await found(client, "engine")) == {article["id"], second["id"]}

@@ -29,11 +29,14 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from advanced_alchemy.filters import OrderBy, StatementFilter
-from sqlalchemy import ColumnElement, Float, Select, Table, and_, case, false, func, literal, not_, or_, select
+from sqlalchemy import ColumnElement, Float, Select, Table, and_, case, false, func, literal, not_, or_, select, text
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from blog.domain.articles.models import Article, ArticleTag
 from blog.domain.tags.models import Tag
+from blog.startup import StartupError
 
 ARTICLE = cast("Table", Article.__table__)
 ARTICLE_TAG = cast("Table", ArticleTag.__table__)
@@ -192,3 +195,33 @@ def search(q: str, language: str, dialect: str, *, ranked: bool) -> list[Stateme
         return [false()]
     condition, rank = (_postgres if dialect == "postgresql" else _sqlite)(query, language)
     return [condition, Relevance(rank=rank)] if ranked else [condition]
+
+
+class SearchLanguageError(StartupError):
+    """``search.language`` is not the language the articles are indexed in (PostgreSQL)."""
+
+
+async def check_search_language(connection: AsyncConnection, language: str) -> None:
+    """Refuse ``language`` unless the articles' search index is in it (PostgreSQL; SQLite has no
+    index): queries stemmed in one language find little in an index stemmed in another.
+
+    Raises ``SearchLanguageError``, saying how to change either.
+    """
+    if connection.dialect.name != "postgresql":
+        return
+    indexed = await connection.scalar(text("SELECT article_search_language()::text"))
+    try:
+        same = await connection.scalar(
+            text("SELECT CAST(:language AS regconfig) = article_search_language()"), {"language": language}
+        )
+    except DBAPIError:  # no such configuration
+        await connection.rollback()
+        msg = f"search.language is {language!r}, which this PostgreSQL server does not know (see pg_ts_config)"
+        raise SearchLanguageError(msg, fix=f"Set SEARCH_LANGUAGE={indexed}, the articles' index's.") from None
+    if not same:
+        msg = f"search.language is {language!r}, but the articles are indexed in {indexed!r}"
+        fix = (
+            f"Index them again in {language!r} (psql: SELECT article_search_reindex('{language}');), "
+            f"or set SEARCH_LANGUAGE={indexed}. See docs/search.md."
+        )
+        raise SearchLanguageError(msg, fix=fix)
