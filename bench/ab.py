@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench.common import ROOT, app_server, prepare_database, tokens
+from bench.common import ROOT, THROUGHPUT_DATABASE, app_server, prepare_database, tokens
 from bench.throughput import APP_PORT, ARTICLES, AUTHORS, READERS, scripts, wrk
 
 
@@ -57,7 +57,7 @@ def main() -> None:
     args = parser.parse_args()
     endpoints = [endpoint.strip() for endpoint in args.only.split(",")]
 
-    database = prepare_database("bench_throughput", AUTHORS, ARTICLES, reuse=True)
+    database = prepare_database(THROUGHPUT_DATABASE, AUTHORS, ARTICLES, reuse=True)
     rps: dict[tuple[str, str], list[float]] = {(build, e): [] for build in "AB" for e in endpoints}
     with (
         checkout(args.a) as a,

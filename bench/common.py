@@ -27,6 +27,9 @@ from blog.seed import fill
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+THROUGHPUT_DATABASE = os.environ.get("BENCH_DATABASE", "bench_throughput")
+"""The generated database most benchmarks share (10k authors, 100k articles); ``BENCH_DATABASE``
+names another, e.g. to measure a branch whose migrations the shared one must not take."""
 BENCH_SECRET = "the benchmarks' token key, 32 bytes or more"
 """``AUTH_SECRET`` of the servers started here, so that every worker takes the same tokens."""
 

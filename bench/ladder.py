@@ -32,7 +32,7 @@ import msgspec
 from litestar import Litestar, Response, get
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bench.common import app_server, asgi_server, prepare_database
+from bench.common import THROUGHPUT_DATABASE, app_server, asgi_server, prepare_database
 from bench.throughput import ARTICLES, AUTHORS, floor_server, load_options, scripts, wrk
 from blog import postgres
 from blog.asgi import freeze_long_lived_objects
@@ -106,7 +106,7 @@ def _server(rung: str, database: str) -> Any:
 def main() -> None:
     args = load_options(__doc__, "rung")
 
-    database = prepare_database("bench_throughput", AUTHORS, ARTICLES, reuse=args.reuse)
+    database = prepare_database(THROUGHPUT_DATABASE, AUTHORS, ARTICLES, reuse=args.reuse)
     rps: dict[str, list[float]] = {rung: [] for rung in RUNGS}
     with tempfile.TemporaryDirectory() as directory:
         script = Path(directory) / "read.lua"

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import app_server, prepare_database
+from bench.common import THROUGHPUT_DATABASE, app_server, prepare_database
 from bench.throughput import ARTICLES, AUTHORS, Result, scripts, wrk
 
 PORT = 8768
@@ -83,7 +83,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="reuse bench_throughput if it exists")
     args = parser.parse_args()
 
-    database = prepare_database("bench_throughput", AUTHORS, ARTICLES, reuse=args.reuse)
+    database = prepare_database(THROUGHPUT_DATABASE, AUTHORS, ARTICLES, reuse=args.reuse)
     base_url = f"http://127.0.0.1:{PORT}"
     alone: list[Result] = []
     busy: list[Result] = []

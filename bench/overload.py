@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 from bench.ab import checkout
-from bench.common import SERVERS, app_server, prepare_database
+from bench.common import SERVERS, THROUGHPUT_DATABASE, app_server, prepare_database
 from bench.throughput import APP_PORT, ARTICLES, AUTHORS, scripts, wrk
 
 
@@ -60,7 +60,7 @@ def main() -> None:
     parser.add_argument("--build", default=".", help="a directory or a commit to serve (default: this checkout)")
     args = parser.parse_args()
 
-    database = prepare_database("bench_throughput", AUTHORS, ARTICLES, reuse=True)
+    database = prepare_database(THROUGHPUT_DATABASE, AUTHORS, ARTICLES, reuse=True)
     endpoint = args.endpoint
     with tempfile.TemporaryDirectory() as directory, checkout(args.build) as build:
         script = Path(directory) / "read.lua"

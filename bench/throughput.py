@@ -3,16 +3,18 @@
     python -m bench.throughput                     # 3 runs of 10 s per endpoint, 32 connections
     python -m bench.throughput --reuse             # keep and reuse the generated database
     python -m bench.throughput --servers uvicorn,granian
+    python -m bench.throughput --reuse --runs 1 --duration 3 --only 'GET /articles?q=engine'   # a smoke run
 
-Creates ``bench_throughput`` (10k authors, 100k articles, 0 to 3 tags each) with the data
-generator, then for each run and server starts in turn the floor (``bench/floor.py``), the
-tutorial app this project started from (``bench/peer.py``, where its folder is present) and
-the app, each with one worker, and drives every endpoint with ``wrk`` (a separate process;
+Creates ``bench_throughput`` (10k authors, 100k articles, 0 to 3 tags each; ``BENCH_DATABASE``
+names another) with the data generator, then for each run and server starts in turn the
+floor (``bench/floor.py``), the tutorial app this project started from (``bench/peer.py``,
+where its folder is present) and the app, each with one worker, and drives every endpoint with ``wrk`` (a separate process;
 fixed connections and duration, after a warm-up). The app is served by the production
 command exactly as docs/serving.md gives it, its log (a JSON line per request) written to a
 file. Prints per server and endpoint the medians over the runs of requests/s, p50 and p99
 latency, and errors; the app/floor ratio under the same server (``POST`` is compared with
-the floor's ``GET /articles/{id}``) and the app/tutorial ratio; and each server's peak RSS.
+the floor's ``GET /articles/{id}``, a search's page with its ``GET /articles``) and the
+app/tutorial ratio; and each server's peak RSS.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import SERVERS, app_server, asgi_server, prepare_database, tokens
+from bench.common import SERVERS, THROUGHPUT_DATABASE, app_server, asgi_server, prepare_database, tokens
 from bench.peer import peer_dir, peer_server
 from blog import postgres
 
@@ -58,12 +60,21 @@ def scripts(tokens: list[str]) -> dict[str, str]:
         + 'request = function() return wrk.format("GET", "/api/articles", reader()) end',
         "GET /authors/{id}": header + f'request = function() return wrk.format("GET", "/authors/" .. '
         f"math.random(1, {AUTHORS})) end",
+        # Full-text search, ranked: a word of the generated prose (in ~90% of the articles, every
+        # one of them ranked for the page), and an article's number (in its title only: one match).
+        SEARCH_COMMON: f'request = function() return wrk.format("GET", "/articles?q={COMMON_WORD}") end',
+        SEARCH_RARE: header + f'request = function() return wrk.format("GET", "/articles?q=" .. '
+        f"math.random(1, {ARTICLES})) end",
         "POST /articles": header
         + 'request = function() local headers = reader(); headers["Content-Type"] = "application/json"; '
         + 'return wrk.format("POST", "/articles", headers, \'{"title": "Benchmarked", "content": "A body."}\') end',
     }
 
 
+COMMON_WORD = "engine"
+"""A word of the generated prose (``blog.seed.WORDS``), in almost every article."""
+SEARCH_COMMON = f"GET /articles?q={COMMON_WORD}"
+SEARCH_RARE = "GET /articles?q={number}"
 READS = ("GET /articles/{id}", "GET /articles", "GET /authors/{id}")
 """What the floor serves: the same rows, read by the bare driver."""
 PEER_READS = ("GET /articles/{id}",)
@@ -74,6 +85,9 @@ FLOOR_OF = {
     # floor's plain page of 20 articles.
     "GET /api/articles": "GET /articles",
     "GET /api/articles +token": "GET /articles",
+    # A search's page with the floor's plain page of 20 articles.
+    SEARCH_COMMON: "GET /articles",
+    SEARCH_RARE: "GET /articles",
 }
 READERS = 200
 """Authors the logged-in requests are made as (each follows and favourites some others)."""
@@ -175,7 +189,7 @@ def load_options(doc: str, measured: str) -> argparse.Namespace:
 def main() -> None:
     args = load_options(__doc__, "endpoint")
 
-    database = prepare_database("bench_throughput", AUTHORS, ARTICLES, reuse=args.reuse)
+    database = prepare_database(THROUGHPUT_DATABASE, AUTHORS, ARTICLES, reuse=args.reuse)
     peer = peer_dir()
     if peer is None:
         print("the tutorial app's folder is absent (BENCH_PEER_DIR): measuring without it")
@@ -207,12 +221,15 @@ def report(server: str, runs: list[Run], args: argparse.Namespace) -> None:
         return float(statistics.median(getattr(run.results[role][endpoint], field) for run in runs))
 
     print(f"\n{server}: medians of {len(runs)} runs; {args.duration} s per endpoint, {args.connections} connections")
-    print(f"{'endpoint':<26}{'app req/s':>10}{'p50 ms':>8}{'p99 ms':>8}{'errors':>7}   ", end="")
+    print(f"{'endpoint':<28}{'app req/s':>10}{'p50 ms':>8}{'p99 ms':>8}{'errors':>7}   ", end="")
     print(f"{'floor req/s':>11}{'p50 ms':>8}{'p99 ms':>8}{'app/floor':>10}{'tutorial':>10}{'app/tut.':>9}")
     for endpoint in runs[0].results["app"]:
         app = [median("app", endpoint, field) for field in ("rps", "p50", "p99", "errors")]
-        line = f"{endpoint:<26}{app[0]:>10.0f}{app[1]:>8.2f}{app[2]:>8.2f}{app[3]:>7.0f}   "
+        line = f"{endpoint:<28}{app[0]:>10.0f}{app[1]:>8.2f}{app[2]:>8.2f}{app[3]:>7.0f}   "
         reference = FLOOR_OF.get(endpoint, endpoint)
+        if reference not in runs[0].results["floor"]:  # not measured (--only)
+            print(line)
+            continue
         floor = [median("floor", reference, field) for field in ("rps", "p50", "p99")]
         shown = floor if endpoint in READS else [floor[0], float("nan"), float("nan")]
         line += f"{shown[0]:>11.0f}{shown[1]:>8.2f}{shown[2]:>8.2f}{app[0] / floor[0]:>9.0%}"
