@@ -8,8 +8,8 @@
 Creates ``bench_throughput`` (10k authors, 100k articles, 0 to 3 tags each; ``BENCH_DATABASE``
 names another) with the data generator, then for each run and server starts in turn the
 floor (``bench/floor.py``), the tutorial app this project started from (``bench/peer.py``,
-where its folder is present) and the app, each with one worker, and drives every endpoint with ``wrk`` (a separate process;
-fixed connections and duration, after a warm-up). The app is served by the production
+where its folder is present) and the app, each with one worker, and drives every endpoint
+with ``wrk`` (a separate process; fixed connections and duration, after a warm-up). The app is served by the production
 command exactly as docs/serving.md gives it, its log (a JSON line per request) written to a
 file. Prints per server and endpoint the medians over the runs of requests/s, p50 and p99
 latency, and errors; the app/floor ratio under the same server (``POST`` is compared with
