@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -23,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from blog.app import create_app
 from blog.database import check_database
 from blog.domain.articles.search import SearchLanguageError, Term, parse
-from blog.settings import SearchSettings
+from blog.settings import PROJECT_ROOT, SearchSettings, SettingsError, load_settings
 from tests.conftest import make_settings, migrate
 from tests.helpers import ONE_BACKEND, Account, assert_problem, sign_up
 from tests.test_migrations import downgrade, engine_for, insert_author
@@ -501,3 +502,17 @@ async def test_the_migration_indexes_in_the_configured_language_and_reindexing_c
         # Written after the change: indexed in the new language (the triggers' sessions included).
         second = await write(client, ada, title="Engines", content="More cogs.")
         assert set(await found(client, "engine")) == {article["id"], second["id"]}
+
+
+def test_the_language_is_a_setting_checked_for_its_shape(tmp_path: Path) -> None:
+    assert load_settings(tmp_path / "absent.toml", environ={}).search.language == "english"
+    assert load_settings(PROJECT_ROOT / "litestar.toml", environ={}).search.language == "english"
+    path = tmp_path / "litestar.toml"
+    path.write_text('[search]\nlanguage = "german"\n')
+    assert load_settings(path, environ={}).search.language == "german"
+    assert load_settings(path, environ={"SEARCH_LANGUAGE": "pg_catalog.simple"}).search.language == "pg_catalog.simple"
+    path.write_text('[search]\nlanguage = "english\'; DROP TABLE article; --"\n')
+    with pytest.raises(SettingsError, match=r"\$\.search\.language"):
+        load_settings(path, environ={})
+    with pytest.raises(SettingsError, match="SEARCH_LANGUAGE"):
+        load_settings(tmp_path / "absent.toml", environ={"SEARCH_LANGUAGE": "English"})
