@@ -7,19 +7,24 @@ is the process's entry point: a start-up error (blog.startup) ends the process i
 
 from __future__ import annotations
 
+from typing import cast
+
 from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.enums import ScopeType
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Tag
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
+from litestar.types import HTTPScope, LifeSpanReceive, LifeSpanScope, LifeSpanSend, Receive, Scope, Send
 
 from blog.api_reference import assets_router, scalar_plugin
 from blog.cli import BlogCLIPlugin
+from blog.conditional import head_as_get
 from blog.database import database
 from blog.domain.articles.controllers import ArticleController, AuthorArticleController
 from blog.domain.auth.controllers import AuthController
@@ -53,6 +58,22 @@ The same blog is served under `/api` as the RealWorld ("Conduit") API, for its f
 `Token` authentication, `{"user": ...}` envelopes and `{"errors": ...}` answers there, as its
 specification says.
 """
+
+
+class Blog(Litestar):
+    """Litestar, answering ``HEAD`` on every ``GET`` path (RFC 9110: same status and headers, no body).
+
+    Litestar routes ``HEAD`` only to handlers declared for it, and answers 405 elsewhere; the
+    request is turned into its ``GET`` before routing instead (``blog.conditional.head_as_get``),
+    which also keeps ``HEAD`` out of the OpenAPI document's operations.
+    """
+
+    async def __call__(
+        self, scope: Scope | LifeSpanScope, receive: Receive | LifeSpanReceive, send: Send | LifeSpanSend
+    ) -> None:
+        if scope["type"] == ScopeType.HTTP and cast("HTTPScope", scope)["method"] == "HEAD":
+            scope, send = head_as_get(cast("HTTPScope", scope), cast("Send", send))
+        await super().__call__(scope, receive, send)
 
 
 def openapi_config(settings: AppSettings) -> OpenAPIConfig:
@@ -140,7 +161,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app_config.middleware[:0] = [RequestContextMiddleware(metrics, admission)]
         return app_config
 
-    return Litestar(
+    return Blog(
         route_handlers=[
             AuthorController,
             AuthController,

@@ -25,7 +25,7 @@ from litestar.openapi import ResponseSpec
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
 
 from blog.request_context import request_context
-from blog.service import AlreadyTakenError, NotOwnerError, RuleError
+from blog.service import AlreadyTakenError, NotOwnerError, PreconditionFailedError, RuleError
 
 logger = logging.getLogger("blog.errors")
 
@@ -64,6 +64,7 @@ _RESPONSE_DESCRIPTIONS = {
     403: "The token is valid, but the row belongs to someone else.",
     404: "No such resource.",
     409: "The request conflicts with the current state of the data (e.g. a username already taken).",
+    412: "`If-Match` names a version other than the current one: someone changed it since you read it.",
     429: "Too many failed logins; `Retry-After` says when to try again.",
     413: "The request body is larger than the server accepts (1 MiB by default).",
     415: "The request body is not `application/json`.",
@@ -184,6 +185,8 @@ def from_repository_error(exc: RepositoryError) -> ProblemDetailsException:
         return problem(HTTPStatus.NOT_FOUND, str(exc.detail))
     if isinstance(exc, NotOwnerError):
         return problem(HTTPStatus.FORBIDDEN, str(exc.detail))
+    if isinstance(exc, PreconditionFailedError):
+        return problem(HTTPStatus.PRECONDITION_FAILED, str(exc.detail))
     if isinstance(exc, RuleError):
         refused = [{"name": exc.field, "reason": exc.reason, "source": "path"}]
         return problem(HTTPStatus.BAD_REQUEST, f"Invalid input: {exc.detail}", extra={"invalid_params": refused})

@@ -11,7 +11,10 @@ makes its schema a string and is shown as its example.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar.datastructures import ResponseHeader
+from litestar.params import Parameter
 
 
 def response_header(name: str, description: str, *, example: str, required: bool = True) -> ResponseHeader:
@@ -30,3 +33,32 @@ def response_header(name: str, description: str, *, example: str, required: bool
 def location_header(*, example: str) -> ResponseHeader:
     """A ``201 Created``'s ``Location``, which the handler sets (``request.app.route_reverse``)."""
     return response_header("Location", "The new resource's path, where it can be read.", example=example)
+
+
+VERSION_HEADERS = [
+    response_header(
+        "ETag",
+        "The resource's current version: send it back in `If-None-Match` to revalidate a copy (304 if "
+        "unchanged), or in `If-Match` to change or delete it only if nobody else has since (412 if they have).",
+        example='"3f786850e387550fdab836ed7e6dc881"',
+    ),
+    response_header(
+        "Last-Modified",
+        "When the resource was last changed (its `updated_at`): for `If-Modified-Since`.",
+        example="Sat, 05 Dec 2026 13:00:00 GMT",
+    ),
+]
+"""The validators a single article or author is answered with (blog.conditional)."""
+
+IfMatch = Annotated[
+    str | None,
+    Parameter(
+        header="If-Match",
+        max_length=1000,
+        description=(
+            "Change it only if it is still this version: the `ETag` you read it with (or `*`: any). "
+            "Otherwise 412, and nothing changes. Leave it out to write whatever the current version."
+        ),
+    ),
+]
+"""A write's precondition (RFC 9110, section 13.1.1), checked in the write's transaction (blog.service)."""

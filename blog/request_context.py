@@ -31,7 +31,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 from structlog.typing import FilteringBoundLogger
 
-from blog.conditional import CONDITIONAL_METHODS, conditional_send
+from blog.conditional import CONDITIONAL_METHODS, HEAD_REQUEST, conditional_send
 from blog.metrics import NOT_COUNTED, RequestMetrics
 from blog.overload import Admission
 
@@ -117,12 +117,13 @@ class RequestObserver:
         # The route's template (`/authors/{author_id:int}`), never the path with its ids;
         # none for a path no route matched.
         route = scope.get("path_template")
+        method = "HEAD" if HEAD_REQUEST in scope else scope["method"]  # a HEAD is served as a GET
         if _counted(scope):
-            self.metrics.answered(scope["method"], route, context.status, seconds)
+            self.metrics.answered(method, route, context.status, seconds)
         client = scope.get("client")
         self.log.info(
             "request",
-            method=scope["method"],
+            method=method,
             route=route,
             status=context.status,
             duration_ms=round(seconds * 1000, 2),

@@ -20,7 +20,13 @@ from sqlalchemy import ColumnElement, Select, Table, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_scoped_session
 from sqlalchemy.orm.exc import StaleDataError
 
+from blog.conditional import http_date, validator
+from blog.conditional import if_match as holds
 from blog.models import row_count
+
+PRECONDITION_FAILED = (
+    "The {resource} has changed since you read it: read it again (GET), and send its new ETag in If-Match."
+)
 
 
 class NotOwnerError(RepositoryError):
@@ -30,6 +36,10 @@ class NotOwnerError(RepositoryError):
         self.resource = resource
         """What the row is (``article``, ``comment``...), for clients that want it as a word."""
         super().__init__(detail=detail)
+
+
+class PreconditionFailedError(RepositoryError):
+    """``If-Match`` names a version other than the row's current one (a 412): someone changed it since."""
 
 
 class RuleError(RepositoryError):
@@ -105,23 +115,61 @@ class BlogService(SQLAlchemyAsyncRepositoryService[ModelT, RepoT]):
             self._raise_if_gone(exc)
             raise
 
-    async def get_owned(self, item_id: int, owner_id: int, load: LoadSpec | None = None) -> ModelT:
+    async def get_owned(
+        self, item_id: int, owner_id: int, load: LoadSpec | None = None, *, if_match: str | None = None
+    ) -> ModelT:
         """The row, if ``owner_id`` owns it: ``NotFoundError`` (404) if there is none, then
-        ``NotOwnerError`` (403). The one place ownership is checked."""
-        row = await self.get(item_id, load=load)
-        if getattr(row, self.owner_field) != owner_id:
-            raise NotOwnerError(self.not_owner, self.resource)
+        ``NotOwnerError`` (403). The one place ownership is checked.
+
+        With ``if_match`` (a request's ``If-Match``), the row is locked until the transaction
+        ends and must still be the version the caller saw (``PreconditionFailedError``, 412,
+        otherwise): two writers holding the same ``ETag`` cannot both pass, since the second
+        waits for the first's commit and then sees a new version.
+        """
+        row: ModelT = await self.repository.get(item_id, load=load, with_for_update=if_match is not None)
+        self.refuse_others(row, owner_id)
+        if if_match is not None and not holds(if_match, self.validator(row)):
+            raise PreconditionFailedError(detail=PRECONDITION_FAILED.format(resource=self.resource))
         return row
 
-    async def update_owned(self, data: ModelDictT[ModelT], item_id: int, owner_id: int) -> ModelT:
-        """``update`` (committed), for the row's owner only."""
-        await self.get_owned(item_id, owner_id)
+    def refuse_others(self, row: ModelT, owner_id: int) -> None:
+        """``NotOwnerError`` unless ``owner_id`` owns ``row``."""
+        if getattr(row, self.owner_field) != owner_id:
+            raise NotOwnerError(self.not_owner, self.resource)
+
+    async def update_owned(
+        self, data: ModelDictT[ModelT], item_id: int, owner_id: int, *, if_match: str | None = None
+    ) -> ModelT:
+        """``update`` (committed), for the row's owner only, if it is still the version ``if_match`` names."""
+        await self.get_owned(item_id, owner_id, if_match=if_match)
         return await self.update(data, item_id=item_id, auto_commit=True)
 
-    async def delete_owned(self, item_id: int, owner_id: int) -> None:
-        """``delete`` (committed), for the row's owner only."""
-        await self.get_owned(item_id, owner_id)
+    async def delete_owned(self, item_id: int, owner_id: int, *, if_match: str | None = None) -> None:
+        """``delete`` (committed), for the row's owner only, if it is still the version ``if_match`` names."""
+        await self.get_owned(item_id, owner_id, if_match=if_match)
         await self.delete(item_id, auto_commit=True)
+
+    # --- versions ---------------------------------------------------------------------------------
+
+    unversioned: ClassVar[frozenset[str]] = frozenset()
+    """Columns a row's version leaves out: values no answer ever shows (a password's hash)."""
+
+    @classmethod
+    def validator(cls, item: ModelT) -> str:
+        """The row's ``ETag``: a hash of the values its body is made of (``read_columns``, or the
+        table's columns), the same for the row read as a row or as an ORM object."""
+        return validator(getattr(item, name) for name in cls._versioned())
+
+    @classmethod
+    def validators(cls, item: ModelT) -> dict[str, str]:
+        """The headers an answer with this one row carries: its ``ETag`` and ``Last-Modified``."""
+        return {"ETag": cls.validator(item), "Last-Modified": http_date(cast("Any", item).updated_at)}
+
+    @classmethod
+    @cache
+    def _versioned(cls) -> tuple[str, ...]:
+        columns = cls.read_columns or tuple(column for column in cls._table().c if column.key not in cls.unversioned)
+        return tuple(column.key for column in columns if column.key is not None)
 
     async def update(self, *args: Any, **kwargs: Any) -> ModelT:
         """Advanced Alchemy's ``update``; a row deleted under it is a ``NotFoundError``.

@@ -25,7 +25,7 @@ from blog.domain.authors.schemas import AuthorId
 from blog.errors import problem_responses
 from blog.fields import ID_BOUNDS
 from blog.listing import PAGING_HEADERS, Filters, Listing, SearchQuery, paged_response
-from blog.openapi import location_header
+from blog.openapi import VERSION_HEADERS, IfMatch, location_header
 from blog.security import PUBLIC, SECURED, SEND_A_TOKEN, TokenMissingError, reader_of
 from blog.service import read_provider, write_provider
 from blog.settings import Settings
@@ -181,28 +181,34 @@ class ArticleController(Controller):
         "/{article_id:int}",
         name="get_article",
         operation_id="getArticle",
+        media_type=MediaType.JSON,
         summary="Get an article",
         opt=PUBLIC,
         dependencies=READS,
+        response_headers=VERSION_HEADERS,
         responses=problem_responses(400, 401, 404),
     )
     async def get_article(
         self, request: Request[Any, Any, Any], articles: NamedDependency[ArticleService], article_id: ArticleId
-    ) -> Article:
+    ) -> Response[Article]:
         """One article by id; 404 with `"detail": "Article does not exist"` if there is none.
 
         A draft, or an article scheduled for later, is found by its author only (with their
-        token); for anyone else it does not exist.
+        token); for anyone else it does not exist. `ETag` and `Last-Modified` let a client
+        revalidate its copy (`If-None-Match`: 304 if unchanged) and edit safely (`If-Match`).
         """
-        return await articles.read(article_id, reader_id=_id_of(await reader_of(request)))
+        article = await articles.read(article_id, reader_id=_id_of(await reader_of(request)))
+        return Response(article, headers=articles.validators(article))
 
     @patch(
         "/{article_id:int}",
         operation_id="updateArticle",
+        media_type=MediaType.JSON,
         summary="Update your article",
         dto=ArticleUpdate,
         security=SECURED,
-        responses=problem_responses(400, 401, 403, 404, 409, body=True),
+        response_headers=VERSION_HEADERS,
+        responses=problem_responses(400, 401, 403, 404, 409, 412, body=True),
     )
     async def update_article(
         self,
@@ -210,30 +216,41 @@ class ArticleController(Controller):
         articles: NamedDependency[ArticleService],
         article_id: ArticleId,
         data: JSONBody[DTOData[Article]],
-    ) -> Article:
+        if_match: IfMatch = None,
+    ) -> Response[Article]:
         """Change any of `title`, `description`, `content`, `tags`, `status` and `published_at`.
 
         Fields left out keep their value. `tags` replaces the list (`[]` clears it); a new
         title gives a new slug. `"status": "draft"` unpublishes the article (and clears
         `published_at`); `"status": "published"` publishes a draft now, or at `published_at`.
         Only the article's author may (403 otherwise; 404 for a draft of someone else's);
-        `author_id` may only restate them.
+        `author_id` may only restate them. With `If-Match` (the `ETag` you read), the change is
+        made only if nobody changed the article since: 412 otherwise. The answer's `ETag` is
+        the new version's.
         """
-        return await articles.update_owned(data.as_builtins(), item_id=article_id, owner_id=request.user.id)
+        article = await articles.update_owned(
+            data.as_builtins(), item_id=article_id, owner_id=request.user.id, if_match=if_match
+        )
+        return Response(article, headers=articles.validators(article))
 
     @delete(
         "/{article_id:int}",
         operation_id="deleteArticle",
         summary="Delete your article",
         security=SECURED,
-        responses=problem_responses(400, 401, 403, 404),
+        responses=problem_responses(400, 401, 403, 404, 412),
         return_dto=None,
     )
     async def delete_article(
-        self, request: Request[Author, Token, Any], articles: NamedDependency[ArticleService], article_id: ArticleId
+        self,
+        request: Request[Author, Token, Any],
+        articles: NamedDependency[ArticleService],
+        article_id: ArticleId,
+        if_match: IfMatch = None,
     ) -> None:
-        """Delete the article. Only its author may (403 otherwise)."""
-        await articles.delete_owned(article_id, owner_id=request.user.id)
+        """Delete the article. Only its author may (403 otherwise); with `If-Match`, only if it is
+        still that version (412 otherwise)."""
+        await articles.delete_owned(article_id, owner_id=request.user.id, if_match=if_match)
 
 
 class AuthorArticleController(Controller):

@@ -11,7 +11,6 @@ from advanced_alchemy.filters import ComparisonFilter, LimitOffset, OrderBy, Sta
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository, SQLAlchemyAsyncSlugRepository
 from advanced_alchemy.service import (
     ErrorMessages,
-    LoadSpec,
     ModelDictT,
     SQLAlchemyAsyncRepositoryService,
     find_filter,
@@ -139,15 +138,13 @@ class ArticleService(BlogService[Article, "ArticleService.Repo"]):
         a public article, only its author a draft or a scheduled one; else ``NotFoundError``."""
         return await super().read(item_id, now=now(), reader_id=reader_id, **parameters)
 
-    async def get_owned(self, item_id: int, owner_id: int, load: LoadSpec | None = None) -> Article:
-        """The article, if ``owner_id`` wrote it: a 404 if there is none, or if it is not public
-        yet and not theirs (its existence is not told); a 403 if it is public and someone else's."""
-        article = await self.get(item_id, load=load)
-        if article.author_id != owner_id:
-            if not is_public(article, now()):
+    def refuse_others(self, row: Article, owner_id: int) -> None:
+        """A 404 for an article not public yet and not ``owner_id``'s (its existence is not told);
+        a 403 for a public one of someone else's."""
+        if row.author_id != owner_id:
+            if not is_public(row, now()):
                 raise NotFoundError(ARTICLE_NOT_FOUND)
             raise NotOwnerError(self.not_owner, self.resource)
-        return article
 
     async def _total(self, filters: Sequence[StatementFilter | ColumnElement[bool]], found: int) -> int:
         """As ``BlogService``'s, but the public articles are counted as all of them (a trigger-kept
@@ -228,8 +225,10 @@ class ArticleService(BlogService[Article, "ArticleService.Repo"]):
         await self.commit()
         return _with_tag_names(article)
 
-    async def update_owned(self, data: ModelDictT[Article], item_id: int, owner_id: int) -> Article:
-        article = await self.get_owned(item_id, owner_id, load=[selectinload(Article.tag_links)])
+    async def update_owned(
+        self, data: ModelDictT[Article], item_id: int, owner_id: int, *, if_match: str | None = None
+    ) -> Article:
+        article = await self.get_owned(item_id, owner_id, load=[selectinload(Article.tag_links)], if_match=if_match)
         changes = dict(cast("Mapping[str, Any]", data))
         await self._refuse_other_author(changes, owner_id)
         names = changes.pop("tags", None)

@@ -18,7 +18,7 @@ from blog.domain.authors.schemas import AccountRead, AuthorCreate, AuthorId, Aut
 from blog.domain.authors.services import AuthorService
 from blog.errors import problem_responses
 from blog.listing import PAGING_HEADERS, Filters, Listing, paged_response
-from blog.openapi import location_header
+from blog.openapi import VERSION_HEADERS, IfMatch, location_header
 from blog.security import PUBLIC, SECURED
 from blog.service import read_provider, write_provider
 
@@ -88,23 +88,31 @@ class AuthorController(Controller):
         "/{author_id:int}",
         name="get_author",
         operation_id="getAuthor",
+        media_type=MediaType.JSON,
         summary="Get an author",
         opt=PUBLIC,
         dependencies=READS,
+        response_headers=VERSION_HEADERS,
         responses=problem_responses(400, 404),
     )
-    async def get_author(self, authors: NamedDependency[AuthorService], author_id: AuthorId) -> Author:
-        """One author by id; 404 with `"detail": "Author does not exist"` if there is none."""
-        return await authors.get(author_id)
+    async def get_author(self, authors: NamedDependency[AuthorService], author_id: AuthorId) -> Response[Author]:
+        """One author by id; 404 with `"detail": "Author does not exist"` if there is none.
+
+        `ETag` and `Last-Modified` let a client revalidate its copy and edit safely (`If-Match`).
+        """
+        author = await authors.get(author_id)
+        return Response(author, headers=authors.validators(author))
 
     @patch(
         "/{author_id:int}",
         operation_id="updateAuthor",
+        media_type=MediaType.JSON,
         summary="Update your account",
         dto=AuthorUpdate,
         return_dto=AccountRead,
         security=SECURED,
-        responses=problem_responses(400, 401, 403, 404, 409, body=True),
+        response_headers=VERSION_HEADERS,
+        responses=problem_responses(400, 401, 403, 404, 409, 412, body=True),
     )
     async def update_author(
         self,
@@ -112,23 +120,34 @@ class AuthorController(Controller):
         authors: NamedDependency[AuthorService],
         author_id: AuthorId,
         data: JSONBody[DTOData[Author]],
-    ) -> Author:
+        if_match: IfMatch = None,
+    ) -> Response[Author]:
         """Change any of your account's fields, the password included; fields left out keep their value.
 
         Only the account's owner may (403 otherwise). `updated_at` moves to the time of the change.
+        With `If-Match` (the `ETag` you read), only if nobody changed the account since (412
+        otherwise); the answer's `ETag` is the new version's.
         """
-        return await authors.update_owned(data.as_builtins(), item_id=author_id, owner_id=request.user.id)
+        author = await authors.update_owned(
+            data.as_builtins(), item_id=author_id, owner_id=request.user.id, if_match=if_match
+        )
+        return Response(author, headers=authors.validators(author))
 
     @delete(
         "/{author_id:int}",
         operation_id="deleteAuthor",
         summary="Delete your account and your articles",
         security=SECURED,
-        responses=problem_responses(400, 401, 403, 404),
+        responses=problem_responses(400, 401, 403, 404, 412),
         return_dto=None,
     )
     async def delete_author(
-        self, request: Request[Author, Token, Any], authors: NamedDependency[AuthorService], author_id: AuthorId
+        self,
+        request: Request[Author, Token, Any],
+        authors: NamedDependency[AuthorService],
+        author_id: AuthorId,
+        if_match: IfMatch = None,
     ) -> None:
-        """Delete the account; every article it wrote is deleted with it. Only its owner may (403 otherwise)."""
-        await authors.delete_owned(author_id, owner_id=request.user.id)
+        """Delete the account; every article it wrote is deleted with it. Only its owner may (403
+        otherwise); with `If-Match`, only if it is still that version (412 otherwise)."""
+        await authors.delete_owned(author_id, owner_id=request.user.id, if_match=if_match)

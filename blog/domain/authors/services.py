@@ -36,6 +36,7 @@ class AuthorService(BlogService[Author, "AuthorService.Repo"]):
     owner_field = "id"
     not_owner = "Only the account's owner may change or delete it."
     resource = "author"
+    unversioned = frozenset({"password_hash"})
 
     async def ensure_exists(self, author_id: int) -> None:
         """Raise ``NotFoundError`` unless the author exists."""
@@ -47,8 +48,10 @@ class AuthorService(BlogService[Author, "AuthorService.Repo"]):
         await self._refuse_taken(data)
         return await self.create(data, auto_commit=True)
 
-    async def update_owned(self, data: ModelDictT[Author], item_id: int, owner_id: int) -> Author:
-        await self.get_owned(item_id, owner_id)
+    async def update_owned(
+        self, data: ModelDictT[Author], item_id: int, owner_id: int, *, if_match: str | None = None
+    ) -> Author:
+        await self.get_owned(item_id, owner_id, if_match=if_match)
         await self._refuse_taken(cast("dict[str, Any]", data), but=item_id)
         return await self.update(data, item_id=item_id, auto_commit=True)
 
