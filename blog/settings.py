@@ -149,6 +149,12 @@ def _apply_environment(settings: Settings, environ: Mapping[str, str]) -> Settin
     return msgspec.structs.replace(settings, **sections)
 
 
+def settings_file(environ: Mapping[str, str] | None = None) -> Path:
+    """The settings file: ``BLOG_SETTINGS_FILE``, or ``litestar.toml`` at the project root."""
+    environ = os.environ if environ is None else environ
+    return Path(environ.get(SETTINGS_FILE_ENV, PROJECT_ROOT / "litestar.toml"))
+
+
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Read the settings file (if it exists), then apply environment overrides.
 
@@ -157,7 +163,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             wrong type, or an environment override cannot be converted.
     """
     environ = os.environ if environ is None else environ
-    path = path or Path(environ.get(SETTINGS_FILE_ENV, PROJECT_ROOT / "litestar.toml"))
+    path = path or settings_file(environ)
     raw = {}
     if path.exists():
         try:
