@@ -96,7 +96,8 @@ class AuthSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """The ``[auth]`` table: tokens and logins."""
 
     secret: str = ""
-    """The key tokens are signed with (HS256), at least 32 bytes. Empty: a random key per
+    """The key tokens are signed with (HS256), at least 32 bytes. Empty: ``litestar run``'s
+    development key (blog.security.development_secret), or in production a random key per
     process, so tokens die with it and workers do not share them. Set it with ``AUTH_SECRET``
     rather than in the file."""
     token_lifetime: int = 86_400
