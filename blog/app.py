@@ -40,7 +40,7 @@ from blog.metrics import MetricsController, RequestMetrics, count_pool_connectio
 from blog.overload import Admission
 from blog.request_context import RequestContextMiddleware, RequestObserver
 from blog.request_hooks import before_request
-from blog.security import BEARER_STATE_KEY, bearer_auth
+from blog.security import BEARER_STATE_KEY, bearer_auth, warn_of_a_random_key
 from blog.settings import AppSettings, CacheSettings, Settings, load_settings
 from blog.startup import debug_requested, exit_on_startup_error
 
@@ -180,6 +180,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "login_throttle": Provide(lambda: login_throttle, use_cache=True, sync_to_thread=False),
         },
         stores={"logins": logins},
+        # Said when the app serves, not when a command that serves nothing builds it.
+        on_startup=[] if settings.auth.secret else [warn_of_a_random_key],
         on_shutdown=[close_connections, forget_this_process],
         openapi_config=openapi_config(settings.app),
         before_request=before_request,

@@ -19,7 +19,9 @@ from litestar.plugins import CLIPlugin
 from blog.database import check_before_serving, database, describe_database_error
 from blog.domain.authors.models import PASSWORD_LIMITS
 from blog.domain.authors.services import AuthorService
+from blog.security import development_secret
 from blog.seed import fill
+from blog.settings import settings_file
 from blog.startup import install_cli_excepthook
 from blog.validation import BodyField, body_errors, constrained
 
@@ -74,9 +76,11 @@ class BlogCLIPlugin(CLIPlugin):
 
     @contextmanager
     def server_lifespan(self, app: Litestar) -> Iterator[None]:
-        """``litestar run``: the database is checked once, before the server (and its reloader) starts."""
+        """``litestar run``: the database is checked once, before the server (and its reloader)
+        starts; without ``auth.secret``, tokens are signed with the development key."""
         check_before_serving(app.state.settings, debug=app.debug)
-        yield
+        with development_secret(app.state.settings.auth, settings_file()):
+            yield
 
     def on_cli_init(self, cli: click.Group) -> None:
         install_cli_excepthook(lambda error: describe_database_error(error, self.database_url))

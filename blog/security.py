@@ -10,15 +10,18 @@ it is checked after the body is validated and the row found, so that a client le
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
+import tempfile
 import uuid
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache, cached_property
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -35,6 +38,7 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from blog.settings import AuthSettings, SettingsError
+from blog.startup import StartupError
 
 logger = logging.getLogger("blog.security")
 
@@ -200,17 +204,100 @@ async def reader_of(request: ASGIConnection[Any, Any, Any, Any]) -> Any | None:
 
 
 def signing_key(settings: AuthSettings) -> str:
-    """``auth.secret``, checked; a random key (and a warning) when it is not set."""
+    """``auth.secret``, checked; a random key when it is not set (``warn_of_a_random_key``)."""
     if not settings.secret:
-        logger.warning(
-            "auth.secret (AUTH_SECRET) is not set: tokens are signed with a key made at start-up, "
-            "so they die with this process and other workers refuse them"
-        )
         return secrets.token_urlsafe(48)
     if len(settings.secret.encode()) < MIN_SECRET_BYTES:
         msg = f"auth.secret (AUTH_SECRET) must be at least {MIN_SECRET_BYTES} bytes long"
         raise SettingsError(msg)
     return settings.secret
+
+
+def warn_of_a_random_key() -> None:
+    """Said by an app signing with a random key when it starts serving (an ``on_startup`` hook):
+    not by the commands that build the app and serve nothing (``litestar routes``)."""
+    logger.warning(
+        "auth.secret (AUTH_SECRET) is not set: tokens are signed with a key made at start-up, "
+        "so they die with this process and other workers refuse them"
+    )
+
+
+DEVELOPMENT_KEY_FILE = ".blog-dev-secret"
+"""The development key's file, beside the settings file (git-ignored): ``litestar run``'s key
+when ``auth.secret`` is not set, so that a token outlives a reload or a restart."""
+
+
+_NO_DEVELOPMENT_KEY = "Set AUTH_SECRET (32 bytes or more), or make the file readable and writable."
+
+
+def _read_key(path: Path) -> str:
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise StartupError(
+            f"cannot read the development key {path}: {error.strerror}", fix=_NO_DEVELOPMENT_KEY
+        ) from None
+    if len(key.encode()) < MIN_SECRET_BYTES:
+        msg = f"{path} holds a key shorter than {MIN_SECRET_BYTES} bytes"
+        raise StartupError(msg, fix=f"Delete {path}: `litestar run` makes a new one.")
+    return key
+
+
+def development_key(path: Path) -> str:
+    """The key in ``path``, made first if there is none (random, readable by its owner only).
+
+    It is written to a temporary file, then linked into place, which fails if another process
+    linked its own first: two processes starting together both take the winner's key, and
+    none ever reads a half-written one.
+    """
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    key = secrets.token_urlsafe(48)
+    try:
+        descriptor, temporary = tempfile.mkstemp(prefix=f"{path.name}.", dir=path.parent)  # mode 0600
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                file.write(f"{key}\n")
+            os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    except FileExistsError:
+        return _read_key(path)
+    except OSError as error:
+        raise StartupError(
+            f"cannot write the development key {path}: {error.strerror}", fix=_NO_DEVELOPMENT_KEY
+        ) from None
+    return key
+
+
+@contextlib.contextmanager
+def development_secret(settings: AuthSettings, settings_file: Path) -> Iterator[None]:
+    """``litestar run``: without ``auth.secret``, the development key (``DEVELOPMENT_KEY_FILE``)
+    is ``AUTH_SECRET`` for the server it starts, whose app (and every reload's) is built anew
+    from the environment; said once, here, rather than by every worker."""
+    if settings.secret:
+        yield
+        return
+    path = settings_file.parent / DEVELOPMENT_KEY_FILE
+    key = development_key(path)
+    logger.warning(
+        "auth.secret (AUTH_SECRET) is not set: `litestar run` signs tokens with the development key in %s, "
+        "kept across reloads and restarts; set AUTH_SECRET in production",
+        path,
+    )
+    previous = os.environ.get("AUTH_SECRET")
+    os.environ["AUTH_SECRET"] = key
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["AUTH_SECRET"]
+        else:
+            os.environ["AUTH_SECRET"] = previous
 
 
 def bearer_auth(

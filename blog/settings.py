@@ -96,7 +96,8 @@ class AuthSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """The ``[auth]`` table: tokens and logins."""
 
     secret: str = ""
-    """The key tokens are signed with (HS256), at least 32 bytes. Empty: a random key per
+    """The key tokens are signed with (HS256), at least 32 bytes. Empty: ``litestar run``'s
+    development key (blog.security.development_secret), or in production a random key per
     process, so tokens die with it and workers do not share them. Set it with ``AUTH_SECRET``
     rather than in the file."""
     token_lifetime: int = 86_400
@@ -171,6 +172,12 @@ def _apply_environment(settings: Settings, environ: Mapping[str, str]) -> Settin
     return msgspec.structs.replace(settings, **sections)
 
 
+def settings_file(environ: Mapping[str, str] | None = None) -> Path:
+    """The settings file: ``BLOG_SETTINGS_FILE``, or ``litestar.toml`` at the project root."""
+    environ = os.environ if environ is None else environ
+    return Path(environ.get(SETTINGS_FILE_ENV, PROJECT_ROOT / "litestar.toml"))
+
+
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Read the settings file (if it exists), then apply environment overrides.
 
@@ -179,7 +186,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             wrong type, or an environment override cannot be converted.
     """
     environ = os.environ if environ is None else environ
-    path = path or Path(environ.get(SETTINGS_FILE_ENV, PROJECT_ROOT / "litestar.toml"))
+    path = path or settings_file(environ)
     raw = {}
     if path.exists():
         try:

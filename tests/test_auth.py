@@ -666,28 +666,33 @@ async def test_without_a_secret_the_app_warns_and_its_tokens_die_with_it(
     app: Any, database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     keyless = with_auth(make_settings(database_url), secret="")
+
+    def warnings() -> int:
+        return sum(
+            record.name == "blog.security"
+            and record.levelno == logging.WARNING
+            and "AUTH_SECRET" in record.getMessage()
+            for record in caplog.records
+        )
+
     # Litestar's logging set-up, run by every new app, detaches the capture from the root logger.
     security_log = logging.getLogger("blog.security")
     security_log.addHandler(caplog.handler)
     try:
         first, second = create_app(keyless), create_app(keyless)
+        assert warnings() == 0, caplog.text  # built, serving nothing (`litestar routes`): nothing to say
+        async with AsyncTestClient(app=first) as one, AsyncTestClient(app=second) as two:
+            assert warnings() == 2, caplog.text  # each says so as it starts serving
+            ada = await sign_up(one)
+            login = await one.post("/auth/token", json={"username": "ada", "password": PASSWORD})
+            token = assert_token_response(login)
+            assert (await one.get("/auth/me", headers=bearer(token))).json()["id"] == ada.id
+            assert_problem(await two.get("/auth/me", headers=bearer(token)), 401)
+            # Nor does the keyless app take a token signed with some known key.
+            assert_problem(await one.get("/auth/me", headers=ada.headers), 401)
+            assert_problem(await two.patch(f"/authors/{ada.id}", json={"bio": "x"}, headers=bearer(token)), 401)
     finally:
         security_log.removeHandler(caplog.handler)
-    warnings = {
-        id(record)
-        for record in caplog.records
-        if record.name == "blog.security" and record.levelno == logging.WARNING and "AUTH_SECRET" in record.getMessage()
-    }
-    assert len(warnings) == 2, caplog.text
-
-    async with AsyncTestClient(app=first) as one, AsyncTestClient(app=second) as two:
-        ada = await sign_up(one)
-        token = assert_token_response(await one.post("/auth/token", json={"username": "ada", "password": PASSWORD}))
-        assert (await one.get("/auth/me", headers=bearer(token))).json()["id"] == ada.id
-        assert_problem(await two.get("/auth/me", headers=bearer(token)), 401)
-        # Nor does the keyless app take a token signed with some known key.
-        assert_problem(await one.get("/auth/me", headers=ada.headers), 401)
-        assert_problem(await two.patch(f"/authors/{ada.id}", json={"bio": "x"}, headers=bearer(token)), 401)
 
 
 @pytest.fixture
