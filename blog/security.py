@@ -199,13 +199,21 @@ async def reader_of(request: ASGIConnection[Any, Any, Any, Any]) -> Any | None:
     return await bearer.reader(request)
 
 
+@cache
+def _warn_no_secret() -> None:
+    # Once a process: `litestar run` builds the app twice (to read it, then to serve it).
+    logger.warning(
+        "auth.secret (AUTH_SECRET) is not set: tokens are signed with a key made at start-up, so they "
+        "die with this process and other workers refuse them. Fine for trying the API; to keep tokens "
+        "valid across restarts and workers, set AUTH_SECRET to a random key of 32 bytes or more, e.g. "
+        "the output of: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+    )
+
+
 def signing_key(settings: AuthSettings) -> str:
     """``auth.secret``, checked; a random key (and a warning) when it is not set."""
     if not settings.secret:
-        logger.warning(
-            "auth.secret (AUTH_SECRET) is not set: tokens are signed with a key made at start-up, "
-            "so they die with this process and other workers refuse them"
-        )
+        _warn_no_secret()
         return secrets.token_urlsafe(48)
     if len(settings.secret.encode()) < MIN_SECRET_BYTES:
         msg = f"auth.secret (AUTH_SECRET) must be at least {MIN_SECRET_BYTES} bytes long"
