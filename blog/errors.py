@@ -129,11 +129,19 @@ def _source(source: Any) -> str:
     return str(getattr(source, "value", source) or "body")  # Litestar passes a ParamType enum
 
 
+NO_BODY = "must be a JSON object, and the request has none"
+_HANDLERS_BODY = "data"
+"""What Litestar calls a request's body in its errors: the name of a handler's parameter."""
+
+
 def _invalid_param(error: Mapping[str, Any]) -> dict[str, str]:
     message = str(error.get("message", ""))
     name = error.get("key")
     if not name and (found := _MSGSPEC_FIELD.search(message)):
         name = found["path"] or found["field"]
+    if name == _HANDLERS_BODY:
+        # Litestar's message for a body left out is the KeyError of its parameter: "'data'".
+        name, message = "body", NO_BODY if message == repr(_HANDLERS_BODY) else message
     return {"name": str(name or "body"), "reason": _reason(message), "source": _source(error.get("source"))}
 
 

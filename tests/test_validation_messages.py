@@ -120,3 +120,8 @@ async def test_realworld_errors_give_the_rule(client: AsyncTestClient) -> None:
     assert response.json() == {
         "errors": {"tag": ["must not contain control characters"], "author": ["must not contain control characters"]}
     }
+
+
+async def test_a_missing_body_is_named_as_such(client: AsyncTestClient) -> None:
+    response = await client.post("/authors", content=b"", headers={"content-type": "application/json"})
+    assert reasons(response) == {"body": "must be a JSON object, and the request has none"}
