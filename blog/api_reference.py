@@ -26,7 +26,7 @@ SCALAR_OPTIONS = {
     "agent": {"disabled": True},
     "showDeveloperTools": "never",
     "defaultOpenAllTags": True,  # every operation in the page, not only the first tag's
-    # "Authorize" offers the one scheme there is: the OAuth2 password flow against /auth/token.
+    # "Authorize" offers the one scheme there is: a bearer token, from POST /auth/token.
     "authentication": {"preferredSecurityScheme": SCHEME},
 }
 

@@ -48,7 +48,8 @@ API_DESCRIPTION = """\
 A blog's authors and their articles, as a JSON REST API.
 
 Reading is open to anyone. Writing needs an account (`POST /authors`) and a token
-(`POST /auth/token`, or *Authorize* on this page), sent as `Authorization: Bearer <token>`;
+(`POST /auth/token`: on this page, try it, then paste its `access_token` into *Authorize*),
+sent as `Authorization: Bearer <token>`;
 an article or an account is changed only by its owner.
 
 Every error is an RFC 9457 problem details document (`application/problem+json`); invalid

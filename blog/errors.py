@@ -21,11 +21,13 @@ import sqlalchemy.exc
 from advanced_alchemy.exceptions import DuplicateKeyError, IntegrityError, NotFoundError, RepositoryError
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
+from litestar.handlers import BaseRouteHandler
 from litestar.openapi import ResponseSpec
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
 
 from blog.request_context import request_context
 from blog.service import AlreadyTakenError, NotOwnerError, PreconditionFailedError, RuleError
+from blog.validation import INVALID_CHOICE, choices, explained, one_of
 
 logger = logging.getLogger("blog.errors")
 
@@ -94,6 +96,7 @@ class Problem(ProblemDetailsException):
     """A problem details exception whose body carries the request's id (``request_id``)."""
 
     def to_response(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+        explain_choices(self, request)
         response = super().to_response(request)
         response.content["request_id"] = request_context(request.scope).request_id
         return response
@@ -112,18 +115,24 @@ def problem(status: int, detail: str, *, extra: dict[str, Any] | None = None) ->
 
 # msgspec names the offending field as "... - at `$.title`" or "... field `title`".
 _MSGSPEC_FIELD = re.compile(r" - at `\$\.(?P<path>[^`]+)`$|field `(?P<field>[^`]+)`")
-PATTERN_REASON = "must be non-blank text within the length limit, without control characters"
+UNRULED_PATTERN = "is not in the form the API reference gives"
+"""A pattern without a rule in words (a test sees that every one has): its regex is no explanation."""
 
 
 def _reason(message: str) -> str:
-    # A regex is no explanation to a client; the field's documented rule is.
-    if "matching regex" in message:
-        return PATTERN_REASON
-    return _MSGSPEC_FIELD.sub(lambda m: "" if m["path"] else m[0], message)
+    reason = explained(message)
+    if "matching regex" in reason:
+        return UNRULED_PATTERN
+    return _MSGSPEC_FIELD.sub(lambda m: "" if m["path"] else m[0], reason)
 
 
 def _source(source: Any) -> str:
     return str(getattr(source, "value", source) or "body")  # Litestar passes a ParamType enum
+
+
+NO_BODY = "must be a JSON object, and the request has none"
+_HANDLERS_BODY = "data"
+"""What Litestar calls a request's body in its errors: the name of a handler's parameter."""
 
 
 def _invalid_param(error: Mapping[str, Any]) -> dict[str, str]:
@@ -131,7 +140,38 @@ def _invalid_param(error: Mapping[str, Any]) -> dict[str, str]:
     name = error.get("key")
     if not name and (found := _MSGSPEC_FIELD.search(message)):
         name = found["path"] or found["field"]
+    if name == _HANDLERS_BODY:
+        # Litestar's message for a body left out is the KeyError of its parameter: "'data'".
+        name, message = "body", NO_BODY if message == repr(_HANDLERS_BODY) else message
     return {"name": str(name or "body"), "reason": _reason(message), "source": _source(error.get("source"))}
+
+
+def _invalid_input(invalid: list[dict[str, str]]) -> str:
+    return "Invalid input: " + "; ".join(f"{param['name']}: {param['reason']}" for param in invalid)
+
+
+def _parameter_types(handler: BaseRouteHandler) -> dict[str, Any]:
+    """The type of every parameter ``handler`` and its dependencies take, by name."""
+    signatures = [handler.parsed_fn_signature]
+    signatures += [provider.parsed_fn_signature for provider in handler.resolve_dependencies().values()]
+    return {name: field.annotation for signature in signatures for name, field in signature.parameters.items()}
+
+
+def explain_choices(problem: ProblemDetailsException, request: Request[Any, Any, Any]) -> None:
+    """List the allowed values in ``problem``'s reasons for an invalid enum parameter (``?orderBy=``).
+
+    msgspec's "Invalid enum value 'x'" does not say them, and the converters above are not
+    told which handler's parameter it was; the request is, through its route handler.
+    """
+    invalid = problem.extra.get("invalid_params") if isinstance(problem.extra, dict) else None
+    if not invalid or not any(param["reason"].startswith(INVALID_CHOICE) for param in invalid):
+        return
+    types = _parameter_types(request.route_handler)
+    for param in invalid:
+        enum = param["source"] != "body" and param["reason"].startswith(INVALID_CHOICE)
+        if enum and (allowed := choices(types.get(param["name"]))):
+            param["reason"] = one_of(allowed)
+    problem.detail = _invalid_input(invalid)
 
 
 def _is_invalid_input(exc: HTTPException) -> bool:
@@ -164,8 +204,7 @@ def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
     """Litestar's own errors: 400 validation, 401, 404 route, 405, 413, 429..."""
     if _is_invalid_input(exc):
         invalid = [param for error in _sibling_errors(exc) for param in _validation_errors(error)]
-        detail = "; ".join(f"{param['name']}: {param['reason']}" for param in invalid)
-        converted = problem(exc.status_code, f"Invalid input: {detail}", extra={"invalid_params": invalid})
+        converted = problem(exc.status_code, _invalid_input(invalid), extra={"invalid_params": invalid})
     else:
         converted = problem(exc.status_code, exc.detail)
     converted.headers = dict(exc.headers or {})

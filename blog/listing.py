@@ -54,7 +54,7 @@ from litestar.params import QueryParameter, SkipValidation
 from msgspec import Meta
 from sqlalchemy import ColumnElement
 
-from blog.fields import ID_SCHEMA_BOUNDS, MAX_ID
+from blog.fields import ID_SCHEMA_BOUNDS, MAX_ID, ruled
 from blog.openapi import response_header
 
 MAX_PAGE_SIZE = 100
@@ -238,7 +238,8 @@ _DATE_TIME = (
 
 
 def _moment_query(description: str) -> Any:
-    return QueryParameter(description=description, pattern=_DATE_TIME, schema_extra={"format": OpenAPIFormat.DATE_TIME})
+    pattern = ruled(_DATE_TIME, "must be an ISO 8601 date-time, e.g. `2025-01-31T12:00:00Z`")
+    return QueryParameter(description=description, pattern=pattern, schema_extra={"format": OpenAPIFormat.DATE_TIME})
 
 
 def _range(column: str, before: datetime | None, after: datetime | None) -> BeforeAfter | None:

@@ -31,7 +31,7 @@ from litestar.config.app import AppConfig
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware.authentication import AuthenticationResult
-from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityRequirement, SecurityScheme
+from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
 from litestar.security.jwt import JWTCookieAuthenticationMiddleware, OAuth2PasswordBearerAuth, Token
 from litestar.types import Receive, Scope, Send
 from pwdlib import PasswordHash
@@ -145,16 +145,13 @@ class BearerAuth(OAuth2PasswordBearerAuth[Any, AccessToken]):
 
     @property
     def openapi_components(self) -> Components:
-        """The scheme as OpenAPI defines an OAuth2 one: its type, description and flow only.
+        """The scheme as what a client sends: an HTTP bearer token, obtained from ``POST /auth/token``.
 
-        Litestar's adds ``name``, ``in``, ``scheme`` and ``bearerFormat``, fields of the API key
-        and HTTP schemes, and with them Scalar's *Authorize* shows a box for a raw header value
-        instead of the password flow's login form. Its flow also leaves out ``scopes`` when
-        there are none, but OpenAPI requires the map, empty or not: without it client
-        generators (openapi-python-client) refuse the whole document.
+        Litestar's is an OAuth2 password flow, for which Scalar's *Authorize* (1.76) asks for a
+        client id and a secret as well, which mean nothing here; as a bearer scheme it asks for
+        the token alone. Litestar's also mixes in ``name`` and ``in``, an API key's fields.
         """
-        flow = OAuthFlow(token_url=self.token_url, scopes=self.oauth_scopes or {})
-        scheme = SecurityScheme(type="oauth2", description=self.description, flows=OAuthFlows(password=flow))
+        scheme = SecurityScheme(type="http", scheme="bearer", bearer_format="JWT", description=self.description)
         return Components(security_schemes={self.openapi_security_scheme_name: scheme})
 
     async def reader(self, connection: ASGIConnection[Any, Any, Any, Any]) -> Any | None:
@@ -217,8 +214,10 @@ def warn_of_a_random_key() -> None:
     """Said by an app signing with a random key when it starts serving (an ``on_startup`` hook):
     not by the commands that build the app and serve nothing (``litestar routes``)."""
     logger.warning(
-        "auth.secret (AUTH_SECRET) is not set: tokens are signed with a key made at start-up, "
-        "so they die with this process and other workers refuse them"
+        "auth.secret (AUTH_SECRET) is not set: tokens are signed with a key made at start-up, so they "
+        "die with this process and other workers refuse them. To keep tokens valid across restarts and "
+        "workers, set AUTH_SECRET to a random key of 32 bytes or more, e.g. the output of: "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
     )
 
 
@@ -314,7 +313,11 @@ def bearer_auth(
         retrieve_user_handler=retrieve_user,
         default_token_expiration=timedelta(seconds=settings.token_lifetime),
         openapi_security_scheme_name=SCHEME,
-        description="A token from `POST /auth/token` (the OAuth2 password grant).",
+        description=(
+            "A token from `POST /auth/token` (the OAuth2 password grant: your username or e-mail address, "
+            "and your password), sent as `Authorization: Bearer <access_token>`. On this page: try "
+            "`POST /auth/token`, then paste its `access_token` here."
+        ),
         authentication_middleware_class=BearerTokenMiddleware,
         token_cls=AccessToken,
         exclude=public_paths,

@@ -6,16 +6,55 @@ The write DTOs (``blog.dto``) and the bodies that are plain msgspec structs shar
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import Enum
 from types import NoneType, UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import msgspec
 from litestar.params import KwargDefinition
 
+from blog.fields import broken_rule
+
 UNKNOWN_FIELD = "Object contains unknown field (or one the server sets)"
 MISSING_FIELD = "Object missing required field"
+INVALID_CHOICE = "Invalid enum value"
+"""How msgspec begins its message about a value a ``Literal`` or an ``Enum`` does not list."""
+
+
+_WHERE = re.compile(r" - at `[^`]*`$")
+"""Where in a value msgspec found the problem, e.g. " - at `$[1]`" for a list's second item."""
+
+
+def choices(annotation: Any) -> list[str]:
+    """The values ``annotation`` lists (a ``Literal`` or an ``Enum``, possibly optional or
+    annotated), as a client sends them; none for any other type."""
+    if get_origin(annotation) is Annotated:
+        return choices(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, UnionType):
+        return [value for kind in get_args(annotation) for value in choices(kind)]
+    if get_origin(annotation) is Literal:
+        return [str(value) for value in get_args(annotation)]
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return [str(member.value) for member in annotation]
+    return []
+
+
+def one_of(values: list[str]) -> str:
+    return f"must be one of: {', '.join(values)}"
+
+
+def explained(message: str, annotation: Any = None) -> str:
+    """msgspec's ``message`` about a value, in words that say what is allowed where its own do
+    not: the rule of a pattern (``blog.fields.ruled``), the values of an enum (``annotation``'s)."""
+    where = _WHERE.search(message)
+    if (rule := broken_rule(message)) is not None:
+        return rule + (where[0] if where else "")
+    if message.startswith(INVALID_CHOICE) and not where and (allowed := choices(annotation)):
+        return one_of(allowed)
+    return message
 
 
 _META_OF = {
@@ -89,5 +128,5 @@ def body_errors(body: Mapping[str, Any], fields: Mapping[str, BodyField], source
         try:
             msgspec.convert(sent, fields[name].type)
         except msgspec.ValidationError as exc:
-            errors.append({"key": name, "message": str(exc), "source": source})
+            errors.append({"key": name, "message": explained(str(exc), fields[name].type), "source": source})
     return errors

@@ -7,6 +7,7 @@ version table, so either tool can pick up where the other left off.
 
 import asyncio
 import logging.config
+import warnings
 
 from alembic import context
 from sqlalchemy import Connection, pool
@@ -48,7 +49,15 @@ def run_migrations_offline() -> None:
 
 def _run(connection: Connection) -> None:
     _configure(connection=connection)
-    with context.begin_transaction():
+    with context.begin_transaction(), warnings.catch_warnings():
+        if connection.dialect.name == "sqlite":
+            # SQLite's reflection cannot read an index on an expression (the case-insensitive
+            # uq_author_username and uq_author_email), and SQLAlchemy says so whenever `author`
+            # is reflected: by batch mode rebuilding `article` (whose foreign key names `author`)
+            # and by `alembic check`, which then cannot compare them (PostgreSQL's check does).
+            # Neither touches them; tests/test_quiet_migrations.py checks they survive every upgrade.
+            for said in ("Skipped unsupported reflection of", "autogenerate skipping metadata-specified"):
+                warnings.filterwarnings("ignore", rf"{said} expression-based index '?uq_author_(username|email)\b")
         context.run_migrations()
 
 

@@ -95,7 +95,7 @@ async def test_register_names_every_bad_field_in_realworld_words_and_writes_noth
         422,
         {
             "username": ["is too long (maximum is 40 characters)"],
-            "email": ["is invalid"],
+            "email": ["must be an e-mail address like name@example.com (at most 254 characters)"],
             "password": ["is too short (minimum is 8 characters)"],
         },
     )
@@ -209,7 +209,7 @@ async def test_update_user_refuses_bad_fields_and_changes_nothing(client: Client
             "email": ["can't be blank"],
             "username": ["can't be blank"],
             "password": ["is too short (minimum is 8 characters)"],
-            "image": ["is invalid"],
+            "image": ["must be an absolute http(s) URL without spaces, like https://example.com/me.png, or empty"],
         },
     )
     assert_errors(await put(password=None), 422, {"password": ["can't be blank"]})

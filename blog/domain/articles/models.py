@@ -37,7 +37,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from blog.domain.tags.models import MAX_TAGS, TAG_NAME_SCHEMA, Tag, TagName
-from blog.fields import END, ID_BOUNDS, NO_CONTROL, NO_CONTROL_BUT_BREAKS, SchemaExtra, text
+from blog.fields import ID_BOUNDS, LINES, NO_CONTROL, NO_CONTROL_BUT_BREAKS, SchemaExtra, text
 
 if TYPE_CHECKING:
     from blog.domain.authors.models import Author
@@ -50,7 +50,7 @@ Description = Annotated[
     str,
     KwargDefinition(
         max_length=1000,
-        pattern=rf"^{NO_CONTROL_BUT_BREAKS}*{END}",
+        pattern=LINES,
         description='At most 1,000 characters; `""` when there is none.',
     ),
 ]

@@ -16,10 +16,10 @@ from litestar.openapi.spec import (
     Schema,
 )
 
-from blog.fields import END, NO_CONTROL
+from blog.fields import ONE_LINE
 from blog.validation import BodyField, struct_fields
 
-LOGIN_PATTERN = rf"^{NO_CONTROL}*{END}"
+LOGIN_PATTERN = ONE_LINE
 """No control characters: a login is compared with stored names (PostgreSQL refuses a NUL)."""
 Login = Annotated[
     str,

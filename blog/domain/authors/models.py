@@ -11,7 +11,7 @@ from sqlalchemy import Index, String, Text, func
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from blog.fields import END, NO_CONTROL, NO_CONTROL_BUT_BREAKS, text
+from blog.fields import END, LINES, NO_CONTROL, ruled, text
 
 if TYPE_CHECKING:
     from blog.domain.articles.models import Article
@@ -21,7 +21,10 @@ Username = Annotated[
     KwargDefinition(
         min_length=1,
         max_length=40,
-        pattern=rf"^[A-Za-z0-9_.-]{{1,40}}{END}",
+        pattern=ruled(
+            rf"^[A-Za-z0-9_.-]{{1,40}}{END}",
+            "may contain only letters (a-z, A-Z), digits, '_', '-' and '.' (1 to 40 characters)",
+        ),
         description="1 to 40 letters, digits, `_`, `.` or `-`; unique, whatever the case.",
     ),
 ]
@@ -30,7 +33,10 @@ Email = Annotated[
     KwargDefinition(
         max_length=254,
         # An address with one @ and a dot in its domain; whether it exists is another matter.
-        pattern=rf"^(?=[\s\S]{{3,254}}{END})[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+{END}",
+        pattern=ruled(
+            rf"^(?=[\s\S]{{3,254}}{END})[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+{END}",
+            "must be an e-mail address like name@example.com (at most 254 characters)",
+        ),
         description="An e-mail address, at most 254 characters; unique, whatever the case.",
     ),
 ]
@@ -41,7 +47,7 @@ Bio = Annotated[
     str | None,
     KwargDefinition(
         max_length=2000,
-        pattern=rf"^{NO_CONTROL_BUT_BREAKS}*{END}",
+        pattern=LINES,
         description='At most 2,000 characters; `""` is stored as null.',
     ),
 ]
@@ -49,7 +55,10 @@ Image = Annotated[
     str | None,
     KwargDefinition(
         max_length=2048,
-        pattern=rf"^(|https?://[^\s\x00-\x1f\x7f/?#]+[^\s\x00-\x1f\x7f]*){END}",
+        pattern=ruled(
+            rf"^(|https?://[^\s\x00-\x1f\x7f/?#]+[^\s\x00-\x1f\x7f]*){END}",
+            "must be an absolute http(s) URL without spaces, like https://example.com/me.png, or empty",
+        ),
         description='An absolute http(s) URL, at most 2,048 characters; `""` is stored as null.',
     ),
 ]

@@ -29,7 +29,7 @@ from blog.domain.comments.services import COMMENT_NOT_FOUND
 from blog.domain.realworld import PATH
 from blog.domain.realworld.schemas import Errors
 from blog.domain.realworld.validation import realworld_reason
-from blog.errors import problem_for
+from blog.errors import explain_choices, problem_for
 from blog.security import TokenMissingError
 from blog.service import AlreadyTakenError, NotOwnerError
 
@@ -70,6 +70,7 @@ def realworld_errors(exc: Exception, problem: ProblemDetailsException) -> dict[s
 def realworld_error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Errors]:
     """The exception handler of every route under ``/api``."""
     problem = problem_for(exc)
+    explain_choices(problem, request)
     status = HTTPStatus.UNPROCESSABLE_ENTITY if problem.status_code == HTTPStatus.BAD_REQUEST else problem.status_code
     return Response(
         Errors(errors=realworld_errors(exc, problem)),

@@ -2,7 +2,8 @@
 
 RealWorld clients show ``{"errors": {"title": ["can't be blank"]}}`` to their users, so the
 checks speak that language: "can't be blank", "is too long (maximum is 200 characters)",
-"is invalid". The limits are the native API's (the request structs carry the models'
+and, where a value breaks a rule, the rule itself ("must be an e-mail address like
+name@example.com"). The limits are the native API's (the request structs carry the models'
 annotations); only the words differ, and RealWorld's rule that a text it requires is never
 blank (its `description` included).
 """
@@ -16,7 +17,8 @@ from typing import Any, Union, get_args, get_origin
 import msgspec
 
 from blog.domain.articles.schemas import REPEATED_TAG
-from blog.errors import PATTERN_REASON
+from blog.errors import UNRULED_PATTERN
+from blog.fields import broken_rule
 from blog.validation import MISSING_FIELD, UNKNOWN_FIELD, constrained
 
 BLANK = "can't be blank"
@@ -40,7 +42,7 @@ _TRANSLATIONS: list[tuple[re.Pattern[str], Any]] = [
         lambda m: BLANK if m[1] == "str" else f"must be {_KINDS.get(m[1], m[1])}",
     ),
     (re.compile(r"Expected `(\w+)[^`]*`, got"), lambda m: f"must be {_KINDS.get(m[1], m[1])}"),
-    (re.compile(r"matching regex|" + re.escape(PATTERN_REASON)), lambda m: INVALID),
+    (re.compile(r"matching regex|" + re.escape(UNRULED_PATTERN)), lambda m: INVALID),
     (re.compile(re.escape(MISSING_FIELD)), lambda m: BLANK),
     (re.compile(re.escape(UNKNOWN_FIELD)), lambda m: "is not allowed"),
     (re.compile(re.escape(REPEATED_TAG)), lambda m: "must not name a tag twice"),
@@ -51,12 +53,10 @@ _ITEM = re.compile(r" - at `\$\[(\d+)\]`$")
 def realworld_reason(message: str) -> str:
     """A validation message (msgspec's, or the native API's) in RealWorld's words."""
     item = _ITEM.search(message)
-    for pattern, words in _TRANSLATIONS:
-        if found := pattern.search(message):
-            reason: str = words(found)
-            break
-    else:
-        reason = message
+    reason = broken_rule(message)  # a rule's words are the same in both APIs
+    if reason is None:
+        translated = (words(found) for pattern, words in _TRANSLATIONS if (found := pattern.search(message)))
+        reason = next(translated, _ITEM.sub("", message))
     return f"item {int(item[1]) + 1} {reason}" if item else reason
 
 

@@ -8,19 +8,13 @@ from typing import Annotated, Any
 from advanced_alchemy.base import IdentityBase
 from advanced_alchemy.mixins import UniqueMixin
 from litestar.openapi.spec import OpenAPIType, Schema
-from litestar.params import KwargDefinition
 from sqlalchemy import ColumnElement, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from blog.fields import END, NO_CONTROL
+from blog.fields import NO_CONTROL, text
 
 MAX_TAGS = 20
-TAG_NAME = KwargDefinition(
-    min_length=1,
-    max_length=40,
-    pattern=rf"^(?=[\s\S]{{1,40}}{END}){NO_CONTROL}*[^\s\x00-\x1f\x7f]{NO_CONTROL}*{END}",
-    description="1 to 40 characters, not blank.",
-)
+TAG_NAME = text(40, NO_CONTROL, "1 to 40 characters, not blank.")
 TagName = Annotated[str, TAG_NAME]
 TAG_NAME_SCHEMA = Schema(
     type=OpenAPIType.STRING,
