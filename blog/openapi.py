@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar.datastructures import ResponseHeader
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
 
 
 def response_header(name: str, description: str, *, example: str, required: bool = True) -> ResponseHeader:
@@ -52,8 +52,8 @@ VERSION_HEADERS = [
 
 IfMatch = Annotated[
     str | None,
-    Parameter(
-        header="If-Match",
+    HeaderParameter(
+        name="If-Match",
         max_length=1000,
         description=(
             "Change it only if it is still this version: the `ETag` you read it with (or `*`: any). "
