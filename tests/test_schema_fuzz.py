@@ -80,7 +80,7 @@ def schemathesis_command(base_url: str, database_url: str) -> list[str]:
         "--checks=all",
         f"--max-examples={os.environ.get('FUZZ_MAX_EXAMPLES', DEFAULT_MAX_EXAMPLES)}",
         *([] if seed == "random" else [f"--seed={seed}"]),
-        "--workers=2",
+        "--workers=1",
         "--request-timeout=15",
         "--output-sanitize=false",
         "--no-color",
