@@ -33,7 +33,6 @@ from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any, cast
 
 import msgspec
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import HTTPScope, Message, Scope, Send
 
 CONDITIONAL_METHODS = frozenset({"GET", "HEAD"})
@@ -44,6 +43,10 @@ CACHE_PUBLIC = "no-cache"
 """A read anyone gets alike: caches may keep it, and revalidate it before each use."""
 CACHE_PRIVATE = "private, no-cache"
 """A read made with a token: only the caller's own cache may keep it."""
+_CACHE_PUBLIC = CACHE_PUBLIC.encode()
+_CACHE_PRIVATE = CACHE_PRIVATE.encode()
+_VARY = (b"vary", b"Authorization")
+_VALIDATOR_HEADERS = frozenset({b"etag", b"last-modified", b"cache-control"})
 
 
 def entity_tag(body: bytes) -> str:
@@ -115,20 +118,27 @@ def conditional_send(scope: Scope, send: Send) -> Send:
             await send(start)  # streamed: no validator
             await send(message)
             return
-        headers = MutableScopeHeaders.from_message(start)
-        tag = headers.get("etag") or entity_tag(message.get("body", b""))
-        headers["etag"] = tag
-        if "cache-control" not in headers:
-            headers["cache-control"] = (
-                CACHE_PRIVATE if _request_header(scope, b"authorization") is not None else CACHE_PUBLIC
-            )
-        headers.add("vary", "Authorization")
-        if _not_modified(scope, tag, headers.get("last-modified")):
+        # The start's own header list, read once and extended: on every read, this is cheaper
+        # than a headers object (each of its lookups walks the list again).
+        headers: list[tuple[bytes, bytes]] = list(start.get("headers", ()))
+        found = {name.lower(): value for name, value in headers if name.lower() in _VALIDATOR_HEADERS}
+        tag = found.get(b"etag")
+        if tag is None:
+            tag = entity_tag(message.get("body", b"")).encode("latin-1")
+            headers.append((b"etag", tag))
+        if b"cache-control" not in found:
+            private = _request_header(scope, b"authorization") is not None
+            headers.append((b"cache-control", _CACHE_PRIVATE if private else _CACHE_PUBLIC))
+        headers.append(_VARY)
+        last_modified = found.get(b"last-modified")
+        modified = None if last_modified is None else last_modified.decode("latin-1")
+        if _not_modified(scope, tag.decode("latin-1"), modified):
             start["status"] = _NOT_MODIFIED
-            start["headers"] = [(name, value) for name, value in start["headers"] if name.lower() not in _BODY_HEADERS]
+            start["headers"] = [(name, value) for name, value in headers if name.lower() not in _BODY_HEADERS]
             await send(start)
             await send({"type": "http.response.body", "body": b"", "more_body": False})
             return
+        start["headers"] = headers
         await send(start)
         await send(message)
 

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import structlog
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
@@ -109,7 +108,8 @@ class RequestObserver:
         context = request_context(scope)
         if message["type"] == "http.response.start":
             context.status = message["status"]
-            MutableScopeHeaders.from_message(message)[REQUEST_ID_HEADER] = context.request_id
+            # Appended to the raw list: no response sets this header itself.
+            message["headers"] = [*message.get("headers", ()), (_REQUEST_ID_NAME, context.request_id.encode("latin-1"))]
             return
         if message["type"] != "http.response.body" or message.get("more_body", False):
             return

@@ -16,7 +16,7 @@ from advanced_alchemy.filters import LimitOffset, OrderBy, StatementFilter
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import LoadSpec, ModelDictT, ModelT, SQLAlchemyAsyncRepositoryService, find_filter
 from litestar.di import NamedDependency, Provide
-from sqlalchemy import ColumnElement, Select, Table, bindparam, func, select
+from sqlalchemy import ColumnElement, Row, Select, Table, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_scoped_session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -158,6 +158,8 @@ class BlogService(SQLAlchemyAsyncRepositoryService[ModelT, RepoT]):
     def validator(cls, item: ModelT) -> str:
         """The row's ``ETag``: a hash of the values its body is made of (``read_columns``, or the
         table's columns), the same for the row read as a row or as an ORM object."""
+        if isinstance(item, Row):  # a read's row holds exactly those values, in that order
+            return validator(item)
         return validator(getattr(item, name) for name in cls._versioned())
 
     @classmethod
