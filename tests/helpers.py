@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -114,7 +115,10 @@ def served(env: dict[str, str], *, workers: int = 1, log: Path) -> Iterator[str]
     argv = [str(Path(sys.executable).with_name("uvicorn")), "--factory", "blog.asgi:production_app"]
     argv += ["--port", str(port), "--workers", str(workers)]
     with log.open("w") as output:
-        process = subprocess.Popen(argv, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT)
+        # A session of its own, so that its workers can be stopped with it (below).
+        process = subprocess.Popen(
+            argv, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             deadline = time.monotonic() + 30
             while True:
@@ -128,5 +132,15 @@ def served(env: dict[str, str], *, workers: int = 1, log: Path) -> Iterator[str]
                 time.sleep(0.1)
             yield f"http://127.0.0.1:{port}"
         finally:
-            process.terminate()
-            process.wait(10)
+            stop_group(process)
+
+
+def stop_group(process: subprocess.Popen[bytes]) -> None:
+    """Stop ``process`` as a server is stopped (SIGTERM: it stops its workers), then whatever of
+    its session is left (a worker that outlived it, holding its port and database connections)."""
+    process.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(10)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -65,19 +65,27 @@ def litestar_run(project: Path, log: Path, *options: str) -> Iterator[tuple[str,
     port = free_port()
     argv = [str(BIN / "litestar"), "run", "--port", str(port), *options]
     with log.open("wb") as output:
+        # A process group of its own, as a terminal gives a command: Ctrl+C signals the whole
+        # group, the reloader's server process included (signalled alone, that one outlived the test).
         process = subprocess.Popen(
-            argv, cwd=PROJECT_ROOT, env=environment(project), stdout=output, stderr=subprocess.STDOUT
+            argv,
+            cwd=PROJECT_ROOT,
+            env=environment(project),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         try:
             wait_for(lambda: answers(f"http://127.0.0.1:{port}/healthcheck"), process, log)
             yield f"http://127.0.0.1:{port}", process
         finally:
-            process.send_signal(signal.SIGINT)
-            try:
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGINT)
+            with suppress(subprocess.TimeoutExpired):
                 process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)  # whatever of the group is left
+            process.wait()
 
 
 def me(base_url: str, token: str) -> int:
