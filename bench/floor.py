@@ -1,7 +1,8 @@
 """The reference floor: the benchmark's reads answered with no framework and no ORM.
 
-The same rows as the app's answers (an article with its tags, read in the article's own
-statement; an author without the e-mail address), in the same JSON.
+The same rows as the app's answers to an anonymous reader (an article with every column its
+answer carries and its tags, read in the article's own statement, public articles only, a
+page newest published first; an author without the e-mail address), in the same JSON.
 
 A bare ASGI app on asyncpg (a connection pool; each query is prepared once per connection
 by asyncpg's statement cache) and msgspec, served by
@@ -17,7 +18,13 @@ from typing import Any
 import asyncpg
 import msgspec
 
-COLUMNS = "id, slug, title, description, content, author_id, favorites_count, created_at, updated_at"
+COLUMNS = (
+    "id, slug, title, description, content, content_html, status, published_at, author_id, favorites_count, "
+    "created_at, updated_at"
+)
+# Who may read an article (version 4): a read by id and a page ask for public articles, as the
+# app's anonymous reads do, and a page lists the newest published first, on the index the app's uses.
+PUBLIC = "status = 'published' AND published_at <= now()"
 # An article's tag names, in order, as one column of the article's row: the cheapest way a
 # bare driver can read them (one statement, one round trip).
 TAGS = (
@@ -25,8 +32,8 @@ TAGS = (
     "JOIN tag ON tag.id = article_tag.tag_id WHERE article_tag.article_id = article.id), '{}') AS tags"
 )
 QUERIES = {
-    "article": f"SELECT {COLUMNS}, {TAGS} FROM article WHERE id = $1",
-    "articles": f"SELECT {COLUMNS}, {TAGS} FROM article ORDER BY created_at DESC, id DESC LIMIT 20",
+    "article": f"SELECT {COLUMNS}, {TAGS} FROM article WHERE id = $1 AND {PUBLIC}",
+    "articles": f"SELECT {COLUMNS}, {TAGS} FROM article WHERE {PUBLIC} ORDER BY published_at DESC, id DESC LIMIT 20",
     "author": "SELECT id, username, first_name, last_name, bio, image, created_at, updated_at "
     "FROM author WHERE id = $1",
 }
