@@ -7,8 +7,8 @@ missing row; ``blog.errors`` turns it into a 404 in one place.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from functools import cache
+from collections.abc import Callable, Hashable, Sequence
+from functools import cache, lru_cache
 from typing import Any, ClassVar, TypeVar, cast
 
 from advanced_alchemy.exceptions import DuplicateKeyError, NotFoundError, RepositoryError, wrap_sqlalchemy_exception
@@ -230,20 +230,46 @@ class BlogService(SQLAlchemyAsyncRepositoryService[ModelT, RepoT]):
         return cast("ModelT", row)
 
     async def read_page(self, filters: Sequence[StatementFilter | ColumnElement[bool]]) -> tuple[Sequence[ModelT], int]:
-        """``list_page``, as rows (see ``read``). Conditions must be on the table's columns."""
+        """``list_page``, as rows (see ``read``). Conditions must be on the table's columns.
+
+        A listing whose filters are all paging, ordering and ``BoundFilter``s (the default
+        page, in any order) runs a statement built once for that combination, its values
+        bound as parameters: building the statement and computing its cache key anew cost
+        a page ~9% of its time. Any other filter builds the statement for the request.
+        """
         filters = _in_total_order(filters)
-        statement = self._read_statement()
+        shape, parameters = _shape_of(filters)
+        statement = self._built(filters) if shape is None else self._page_of_shape(shape)
+        rows = (await self.repository.session.execute(statement, parameters)).all()
+        return cast("Sequence[ModelT]", rows), await self._total(filters, len(rows))
+
+    @classmethod
+    def _built(cls, filters: Sequence[StatementFilter | ColumnElement[bool]]) -> Select[Any]:
+        statement = cls._read_statement()
         # Advanced Alchemy's filters look their columns up by name on what they are given: the
         # table's columns keep the statement Core (with the model's attributes it would be an
         # ORM statement, and cost as much as loading objects).
-        columns = cast("Any", self._table().c)
+        columns = cast("Any", cls._table().c)
         for condition in filters:
             if isinstance(condition, StatementFilter):
                 statement = condition.append_to_statement(statement, columns)
             else:
                 statement = statement.where(condition)
-        rows = (await self.repository.session.execute(statement)).all()
-        return cast("Sequence[ModelT]", rows), await self._total(filters, len(rows))
+        return statement
+
+    @classmethod
+    @lru_cache(maxsize=64)  # a few listings x their orderings
+    def _page_of_shape(cls, shape: tuple[Hashable, ...]) -> Select[Any]:
+        statement = cls._read_statement()
+        for part in shape:
+            if part is LimitOffset:
+                statement = statement.limit(bindparam("page_limit")).offset(bindparam("page_offset"))
+            elif isinstance(part, type) and issubclass(part, BoundFilter):
+                statement = statement.where(part.condition())
+            else:
+                field_name, sort_order = cast("tuple[str, Any]", part)
+                statement = OrderBy(field_name, sort_order).append_to_statement(statement, cast("Any", cls._table().c))
+        return statement
 
     @classmethod
     def _table(cls) -> Table:
@@ -273,6 +299,42 @@ class BlogService(SQLAlchemyAsyncRepositoryService[ModelT, RepoT]):
         if not conditions:
             return await self.repository.count_all()
         return await self.count(*conditions)
+
+
+class BoundFilter(StatementFilter):
+    """A filter whose condition is the same SQL whatever its values, given as bound parameters:
+    listings made of such filters run statements built once (``BlogService.read_page``)."""
+
+    @classmethod
+    def condition(cls) -> ColumnElement[bool]:
+        """The condition, its values as ``bindparam``s named as ``parameters`` names them (built once)."""
+        raise NotImplementedError
+
+    def parameters(self) -> dict[str, Any]:
+        """This filter's values, by the names of the condition's parameters."""
+        raise NotImplementedError
+
+
+def _shape_of(
+    filters: Sequence[StatementFilter | ColumnElement[bool]],
+) -> tuple[tuple[Hashable, ...] | None, dict[str, Any]]:
+    """What a statement built once needs for ``filters`` (``None`` if they cannot share one),
+    and the values to bind to it."""
+    shape: list[Hashable] = []
+    parameters: dict[str, Any] = {}
+    for condition in filters:
+        # Exact types: a subclass of Advanced Alchemy's filters may do more than these do.
+        if type(condition) is LimitOffset:
+            shape.append(LimitOffset)
+            parameters.update(page_limit=condition.limit, page_offset=condition.offset)
+        elif type(condition) is OrderBy and condition.nulls is None:
+            shape.append((condition.field_name, condition.sort_order))
+        elif isinstance(condition, BoundFilter):
+            shape.append(type(condition))
+            parameters.update(condition.parameters())
+        else:
+            return None, {}
+    return tuple(shape), parameters
 
 
 def _in_total_order(

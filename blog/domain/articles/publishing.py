@@ -15,13 +15,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Literal, cast
 
-from advanced_alchemy.filters import StatementFilter
 from sqlalchemy import ColumnElement, Table, and_, bindparam, or_
 from sqlalchemy.sql.elements import BindParameter
 
 from blog.domain.articles.models import DRAFT, PUBLISHED, Article
+from blog.service import BoundFilter
 
 ARTICLE = cast("Table", Article.__table__)
 Unpublished = Literal["draft", "scheduled"]
@@ -62,18 +63,27 @@ def not_yet_public(moment: datetime | BindParameter[datetime]) -> ColumnElement[
 
 
 @dataclass(frozen=True)
-class PublicOnly(StatementFilter):
+class PublicOnly(BoundFilter):
     """A listing's filter: the articles public at ``moment``.
 
     A filter of its own (not a plain condition) so that a listing can tell it apart: the
     number of public articles is the table's count minus the few that are not public yet,
-    which an index counts at once (``ArticleService``).
+    which an index counts at once (``ArticleService``). Its SQL is the same at every moment,
+    so a listing's statement is built once (``BoundFilter``).
     """
 
     moment: datetime
 
     def append_to_statement(self, statement: Any, model: Any) -> Any:
         return statement.where(public(self.moment))
+
+    @classmethod
+    @cache
+    def condition(cls) -> ColumnElement[bool]:
+        return public(bindparam("now"))
+
+    def parameters(self) -> dict[str, Any]:
+        return {"now": self.moment}
 
 
 def is_public(article: Article, moment: datetime) -> bool:
