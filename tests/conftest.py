@@ -104,17 +104,33 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+DATA_TABLES = ("comment", "favorite", "follow", "article_tag", "article", "tag", "author", "row_count")
+"""Every table a test writes to, those that refer to others first; ``row_count`` last, since
+deleting the others' rows adds to it (its sum is then 0, as it is for empty tables)."""
+RESTART_SEQUENCES = (
+    "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false) "
+    "FROM pg_sequences WHERE schemaname = current_schema()"
+)
+
+
 async def empty_tables(engine: AsyncEngine) -> None:
+    """Every table emptied, and ids starting again from 1.
+
+    ``DELETE`` rather than PostgreSQL's ``TRUNCATE``: on tables this small it takes 3 ms, where
+    ``TRUNCATE`` (new files for each table and index) took 27 ms, twice per test.
+    """
     async with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
-            # A connection the app failed to release would block TRUNCATE forever: fail instead.
+            # A connection the app failed to release would block the deletes forever: fail instead.
             await connection.execute(text("SET LOCAL lock_timeout = '10s'"))
-            await connection.execute(text("TRUNCATE article, author, tag RESTART IDENTITY CASCADE"))
+        # On SQLite this connection does not enforce foreign keys (the app's do): no cascade,
+        # hence the order.
+        for table in DATA_TABLES:
+            await connection.execute(text(f"DELETE FROM {table}"))
+        if engine.dialect.name == "postgresql":
+            await connection.execute(text(RESTART_SEQUENCES))
         else:
-            # This connection does not enforce foreign keys (the app's do): no cascade here.
-            for table in ("comment", "favorite", "follow", "article_tag", "article", "tag", "author"):
-                await connection.execute(text(f"DELETE FROM {table}"))
-            # Ids start again from 1, as PostgreSQL's RESTART IDENTITY does (author is AUTOINCREMENT).
+            # Ids start again from 1 (author is AUTOINCREMENT).
             await connection.execute(text("DELETE FROM sqlite_sequence"))
 
 
