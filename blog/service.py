@@ -260,16 +260,7 @@ class BlogService(SQLAlchemyAsyncRepositoryService[ModelT, RepoT]):
     @classmethod
     @lru_cache(maxsize=64)  # a few listings x their orderings
     def _page_of_shape(cls, shape: tuple[Hashable, ...]) -> Select[Any]:
-        statement = cls._read_statement()
-        for part in shape:
-            if part is LimitOffset:
-                statement = statement.limit(bindparam("page_limit")).offset(bindparam("page_offset"))
-            elif isinstance(part, type) and issubclass(part, BoundFilter):
-                statement = statement.where(part.condition())
-            else:
-                field_name, sort_order = cast("tuple[str, Any]", part)
-                statement = OrderBy(field_name, sort_order).append_to_statement(statement, cast("Any", cls._table().c))
-        return statement
+        return cls._built([_template(part) for part in shape])
 
     @classmethod
     def _table(cls) -> Table:
@@ -335,6 +326,16 @@ def _shape_of(
         else:
             return None, {}
     return tuple(shape), parameters
+
+
+def _template(part: Hashable) -> StatementFilter | ColumnElement[bool]:
+    """The filter a part of a shape (``_shape_of``) stands for, its values as bound parameters."""
+    if part is LimitOffset:
+        return LimitOffset(cast("int", bindparam("page_limit")), cast("int", bindparam("page_offset")))
+    if isinstance(part, type) and issubclass(part, BoundFilter):
+        return part.condition()
+    field_name, sort_order = cast("tuple[str, Any]", part)
+    return OrderBy(field_name, sort_order)
 
 
 def _in_total_order(

@@ -135,12 +135,19 @@ def served(env: dict[str, str], *, workers: int = 1, log: Path) -> Iterator[str]
             stop_group(process)
 
 
-def stop_group(process: subprocess.Popen[bytes]) -> None:
-    """Stop ``process`` as a server is stopped (SIGTERM: it stops its workers), then whatever of
-    its session is left (a worker that outlived it, holding its port and database connections)."""
-    process.terminate()
+def stop_group(process: subprocess.Popen[bytes], *, interrupt: bool = False, timeout: float = 10) -> None:
+    """Stop ``process``, started in a session of its own, then whatever of its session is left (a
+    worker or a reloader's server that outlived it, holding its port and database connections).
+
+    By default as a server is stopped (SIGTERM to it: it stops its workers); ``interrupt``: as
+    Ctrl+C stops a command in a terminal (SIGINT to its whole process group)."""
+    if interrupt:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGINT)
+    else:
+        process.terminate()
     with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(10)
+        process.wait(timeout)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait()

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import stat
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -25,7 +24,7 @@ import pytest
 from blog.security import DEVELOPMENT_KEY_FILE, MIN_SECRET_BYTES
 from blog.settings import PROJECT_ROOT
 from tests.conftest import migrate
-from tests.helpers import PASSWORD, free_port
+from tests.helpers import PASSWORD, free_port, stop_group
 
 BIN = Path(sys.executable).parent
 WARNING = "auth.secret (AUTH_SECRET) is not set"
@@ -79,13 +78,7 @@ def litestar_run(project: Path, log: Path, *options: str) -> Iterator[tuple[str,
             wait_for(lambda: answers(f"http://127.0.0.1:{port}/healthcheck"), process, log)
             yield f"http://127.0.0.1:{port}", process
         finally:
-            with suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGINT)
-            with suppress(subprocess.TimeoutExpired):
-                process.wait(30)
-            with suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)  # whatever of the group is left
-            process.wait()
+            stop_group(process, interrupt=True, timeout=30)
 
 
 def me(base_url: str, token: str) -> int:
